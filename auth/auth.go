@@ -1,0 +1,178 @@
+// Package auth is dossierd's directory: the accounts that may log in, the
+// training sessions, and who is enrolled in which session. It keeps them in
+// one SQLite file that the daemon and the CLI open at the same time, and it
+// checks passwords and SSH keys against it.
+//
+// The daemon builds each login's virtual tree from the account's role and
+// ref and from SessionsOf; it notices changes made by the CLI by polling
+// Generation, which every change to the directory bumps.
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Roles of an account. Clients, trainees and trainers are identified in the
+// training management system (TMS) by their ref; staff are not.
+const (
+	RoleClient  = "client"
+	RoleTrainee = "trainee"
+	RoleTrainer = "trainer"
+	RoleStaff   = "staff"
+)
+
+// roles lists the valid roles in the order error messages name them.
+var roles = []string{RoleClient, RoleTrainee, RoleTrainer, RoleStaff}
+
+// Sentinel errors. The store wraps them in errors whose text names the thing
+// concerned (`account "acme" already exists`), so test them with errors.Is.
+var (
+	ErrNotFound           = errors.New("not found")
+	ErrExists             = errors.New("already exists")
+	ErrInvalidCredentials = errors.New("invalid login or password")
+	ErrDisabled           = errors.New("account is disabled")
+	ErrExpired            = errors.New("account has expired")
+)
+
+// Account is a login.
+type Account struct {
+	ID    int64
+	Login string // unique, case-insensitively
+	Role  string // one of the Role constants
+	Ref   string // TMS code; empty for staff
+	Name  string // display name
+
+	// PasswordHash is an argon2id PHC string or a bcrypt hash; "" means the
+	// account cannot log in with a password.
+	PasswordHash string
+	// PublicKeys are authorized_keys lines as ParsePublicKey normalises them.
+	PublicKeys []string
+
+	Disabled bool
+	// ExpiresAt is the last day ("YYYY-MM-DD", server local time) on which
+	// the account may log in; "" means it does not expire.
+	ExpiresAt string
+
+	CreatedAt, UpdatedAt time.Time
+}
+
+// Usable reports why the account cannot log in at now (an error wrapping
+// ErrDisabled or ErrExpired), or nil.
+//
+// The expiry date is compared with now's date in the server's local time
+// zone, whatever location now carries: the date an administrator types means
+// the local calendar day, and the account stays usable until that day ends.
+func (a Account) Usable(now time.Time) error {
+	if a.Disabled {
+		return &sentinelError{fmt.Sprintf("account %q is disabled", a.Login), ErrDisabled}
+	}
+	if a.ExpiresAt != "" {
+		// A stored date that does not parse cannot be compared: refuse
+		// rather than let the account live for ever. Writes validate the
+		// date, so this only guards against rows written by other means.
+		if _, err := parseDate(a.ExpiresAt); err != nil || now.Local().Format(dateLayout) > a.ExpiresAt {
+			return &sentinelError{fmt.Sprintf("account %q has expired (last day was %s)", a.Login, a.ExpiresAt), ErrExpired}
+		}
+	}
+	return nil
+}
+
+// Session is a training session.
+type Session struct {
+	Code     string // TMS code; unique, case-insensitively
+	Title    string
+	StartsOn string // "YYYY-MM-DD" or ""
+	EndsOn   string // "YYYY-MM-DD" or ""
+	Folder   string // name shown to users; defaults to Code; unique, case-insensitively
+	Hidden   bool   // a hidden session is not shown to anyone it enrols
+}
+
+// Enrollment says that the client, trainee or trainer with Ref takes part
+// in the session whose code is Session.
+type Enrollment struct {
+	Session, Role, Ref string
+}
+
+// Layout is told what needs folders on disk; it is implemented by the
+// package that owns the file tree. The store calls it inside the
+// transaction that makes the change, after the change itself succeeded and
+// before the commit, so that a Layout error rolls the change back and the
+// database never names something that has no folder. The write lock is held
+// meanwhile: a Layout must be quick and must not write to the store.
+type Layout interface {
+	// AccountFolder is called when an account with this role and ref
+	// appears (it is not called for staff, who have no ref).
+	AccountFolder(role, ref string) error
+	// SessionFolders is called when a session is added.
+	SessionFolders(code string) error
+	// EnrollmentFolder is called on every Enroll, also when the enrolment
+	// already existed, so that enrolling again repairs a missing folder.
+	EnrollmentFolder(code, role, ref string) error
+}
+
+// Options configure a Store.
+type Options struct {
+	// Layout may be nil: then nothing is told about folders.
+	Layout Layout
+	// CheckName is the filename policy for refs, session codes and session
+	// folders, all of which become names on disk or in the virtual tree.
+	// The basic checks (not empty, no '/', no NUL, not "." or "..", valid
+	// UTF-8) are made in any case, before CheckName.
+	CheckName func(string) error
+}
+
+// ValidationError says which field of a request is wrong and why. It reads
+// as one line, e.g.
+//
+//	role "teacher" is not one of client, trainee, trainer, staff
+//	ref "C 42/x": <the CheckName message>
+//
+// Msg is a predicate that follows the quoted value; Err, when set, is a
+// cause from elsewhere (CheckName, key parsing) that follows a colon and
+// that errors.Is/As can reach.
+type ValidationError struct {
+	Field string
+	Value string
+	Msg   string
+	Err   error
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Field)
+	// An empty value quoted as "" says nothing the message does not.
+	if e.Value != "" {
+		fmt.Fprintf(&b, " %q", e.Value)
+	}
+	if e.Msg != "" {
+		b.WriteString(" " + e.Msg)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// sentinelError carries a message that stands on its own (`no session "S1"`)
+// while errors.Is still finds the sentinel: fmt.Errorf("%w") would have to
+// print the sentinel's own text too.
+type sentinelError struct {
+	msg      string
+	sentinel error
+}
+
+func (e *sentinelError) Error() string { return e.msg }
+func (e *sentinelError) Unwrap() error { return e.sentinel }
+
+func notFound(format string, args ...any) error {
+	return &sentinelError{fmt.Sprintf(format, args...), ErrNotFound}
+}
+
+func exists(format string, args ...any) error {
+	return &sentinelError{fmt.Sprintf(format, args...), ErrExists}
+}

@@ -1,0 +1,241 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Store is the directory database. It is safe for concurrent use, and
+// several Stores (in several processes) may use the same file at once.
+type Store struct {
+	db        *sql.DB
+	layout    Layout
+	nameCheck func(string) error
+	now       func() time.Time // replaced by tests
+}
+
+// dsnParams configure every connection the pool opens:
+//   - busy_timeout first (the driver applies it before the other pragmas),
+//     so that the daemon and the CLI wait for each other's short write
+//     transactions instead of failing with SQLITE_BUSY;
+//   - WAL, so that readers (the daemon authenticating) never wait for a
+//     writer, and a writer never waits for readers;
+//   - foreign_keys, which SQLite leaves off per connection by default;
+//   - synchronous NORMAL, which in WAL mode cannot corrupt the file and only
+//     risks the last commits on power loss;
+//   - _txlock=immediate: write transactions take the write lock at BEGIN,
+//     where busy_timeout applies. A deferred transaction that reads and then
+//     writes has to upgrade its lock, and SQLite fails such an upgrade with
+//     SQLITE_BUSY at once, without waiting, when another process wrote in
+//     between. Read-only transactions (sql.TxOptions{ReadOnly: true}) still
+//     begin deferred.
+const dsnParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// Open opens the directory at path, creating the file (mode 0600) and its
+// parent directory (0700) if need be, and brings its schema up to date.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("opening directory database: no path given")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening directory database %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("opening directory database: %w", err)
+	}
+	// The file holds password hashes. SQLite would create it with 0644 (less
+	// the umask); creating it first fixes the mode, and SQLite gives the
+	// -wal and -shm files the mode of the database file.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening directory database: %w", err)
+	}
+	f.Close()
+
+	// A "file:" URI, with the path escaped, so that a '?', '#' or '%' in the
+	// path is not taken for the start of the parameters.
+	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + dsnParams
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening directory database %s: %w", path, err)
+	}
+	s := &Store{db: db, layout: opts.Layout, nameCheck: opts.CheckName, now: time.Now}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening directory database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the database, for packages that keep their own tables in the
+// same file (import, audit). PRAGMA user_version belongs to this package's
+// migrations; other packages must version their tables some other way.
+// Begin write transactions with BeginTx(ctx, nil): the connections begin
+// IMMEDIATE, which avoids SQLITE_BUSY on lock upgrades.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Generation returns a number that grows with every change to accounts,
+// sessions and enrollments, whichever process made it. Triggers bump it in
+// the transaction that makes the change, so a reader that sees the change
+// sees the new number too. The daemon polls it to know when to reload.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	var g int64
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g); err != nil {
+		return 0, fmt.Errorf("reading directory generation: %w", err)
+	}
+	return g, nil
+}
+
+// migrations are applied in order, each in its own transaction together
+// with the PRAGMA user_version that records it. Never edit one that has
+// shipped: append a new one.
+var migrations = []string{
+	// 1: accounts, sessions, enrollments, generation.
+	`
+CREATE TABLE accounts (
+	id            INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: logs may name it
+	login         TEXT NOT NULL UNIQUE COLLATE NOCASE, -- logins are ASCII, which NOCASE folds
+	role          TEXT NOT NULL CHECK (role IN ('client', 'trainee', 'trainer', 'staff')),
+	ref           TEXT NOT NULL DEFAULT '',
+	name          TEXT NOT NULL DEFAULT '',
+	password_hash TEXT NOT NULL DEFAULT '',
+	public_keys   TEXT NOT NULL DEFAULT '', -- normalised authorized_keys lines, one a line
+	disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+	expires_at    TEXT NOT NULL DEFAULT '', -- YYYY-MM-DD, last usable day, local time
+	created_at    TEXT NOT NULL, -- RFC 3339, UTC
+	updated_at    TEXT NOT NULL,
+	CHECK ((role = 'staff') = (ref = ''))
+);
+CREATE INDEX accounts_role_ref ON accounts (role, ref);
+
+CREATE TABLE sessions (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	code       TEXT NOT NULL UNIQUE,
+	code_key   TEXT NOT NULL UNIQUE, -- case-folded code (Unicode, unlike NOCASE)
+	title      TEXT NOT NULL DEFAULT '',
+	starts_on  TEXT NOT NULL DEFAULT '',
+	ends_on    TEXT NOT NULL DEFAULT '',
+	folder     TEXT NOT NULL,
+	folder_key TEXT NOT NULL UNIQUE, -- case-folded folder
+	hidden     INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1))
+);
+
+-- An enrolment names a TMS entity (role, ref), not a login: several logins
+-- may share a ref, and none has to be re-enrolled when a login is replaced.
+CREATE TABLE enrollments (
+	session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+	role       TEXT NOT NULL CHECK (role IN ('client', 'trainee', 'trainer')),
+	ref        TEXT NOT NULL,
+	PRIMARY KEY (session_id, role, ref)
+) WITHOUT ROWID;
+CREATE INDEX enrollments_role_ref ON enrollments (role, ref);
+
+CREATE TABLE generation (
+	id    INTEGER PRIMARY KEY CHECK (id = 1),
+	value INTEGER NOT NULL
+);
+INSERT INTO generation (id, value) VALUES (1, 1);
+
+CREATE TRIGGER accounts_insert AFTER INSERT ON accounts BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER accounts_update AFTER UPDATE ON accounts BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER accounts_delete AFTER DELETE ON accounts BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER sessions_insert AFTER INSERT ON sessions BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER sessions_update AFTER UPDATE ON sessions BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER sessions_delete AFTER DELETE ON sessions BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER enrollments_insert AFTER INSERT ON enrollments BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER enrollments_update AFTER UPDATE ON enrollments BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER enrollments_delete AFTER DELETE ON enrollments BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+`,
+}
+
+// migrate applies the migrations the file lacks. The version is read inside
+// each (immediate) transaction, so two processes opening a new file at the
+// same time do not both apply a migration: the second waits for the first
+// and then finds nothing to do.
+func (s *Store) migrate(ctx context.Context) error {
+	for {
+		done, err := s.migrateOne(ctx)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return false, err
+	}
+	switch {
+	case version > len(migrations):
+		return false, fmt.Errorf("schema version %d is newer than this program knows (%d); upgrade dossierd", version, len(migrations))
+	case version == len(migrations):
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	// PRAGMA takes no parameters; version is an int we computed.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+1)); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	return false, nil
+}
+
+// write runs fn in a write transaction and commits it if fn succeeds.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return dbError(err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return dbError(tx.Commit())
+}
+
+// dbError labels an error from the database itself, as opposed to the
+// validation and sentinel errors, which speak for themselves.
+func dbError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("directory database: %w", err)
+}
+
+// isConstraint reports whether err is a UNIQUE (or other constraint)
+// violation. The store checks for duplicates before inserting, to say which
+// thing is duplicated; this is the backstop.
+func isConstraint(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func parseTimestamp(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339, s)
+	return t
+}

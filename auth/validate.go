@@ -1,0 +1,204 @@
+package auth
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+const (
+	maxLogin   = 128
+	maxText    = 256 // names and titles: display strings, one line each
+	dateLayout = "2006-01-02"
+)
+
+func validateLogin(login string) error {
+	if login == "" {
+		return &ValidationError{Field: "login", Msg: "must not be empty"}
+	}
+	if len(login) > maxLogin {
+		return &ValidationError{Field: "login", Value: login, Msg: fmt.Sprintf("is longer than %d characters", maxLogin)}
+	}
+	// Logins are typed at SSH and FTP prompts and appear in logs; a small
+	// ASCII alphabet keeps them unambiguous and makes COLLATE NOCASE (which
+	// folds ASCII only) a correct case-insensitive comparison.
+	for _, r := range login {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return &ValidationError{Field: "login", Value: login, Msg: fmt.Sprintf("contains %q (allowed: ASCII letters, digits, '.', '_', '-', '@')", r)}
+		}
+	}
+	return nil
+}
+
+func validateRole(role string) error {
+	for _, r := range roles {
+		if role == r {
+			return nil
+		}
+	}
+	if role == "" {
+		return &ValidationError{Field: "role", Msg: "is required (one of " + strings.Join(roles, ", ") + ")"}
+	}
+	return &ValidationError{Field: "role", Value: role, Msg: "is not one of " + strings.Join(roles, ", ")}
+}
+
+// validateEnrollRole accepts the roles that have a ref and can therefore be
+// enrolled.
+func validateEnrollRole(role string) error {
+	switch role {
+	case RoleClient, RoleTrainee, RoleTrainer:
+		return nil
+	case "":
+		return &ValidationError{Field: "role", Msg: "is required (one of client, trainee, trainer)"}
+	}
+	return &ValidationError{Field: "role", Value: role, Msg: "cannot be enrolled (only client, trainee, trainer)"}
+}
+
+// checkName applies the basic checks that keep a value usable as one path
+// element, then the configured filename policy.
+func (s *Store) checkName(field, value string) error {
+	var msg string
+	switch {
+	case value == "":
+		msg = "must not be empty"
+	case value == "." || value == "..":
+		msg = "is not a usable name"
+	case strings.ContainsRune(value, '/'):
+		msg = `must not contain "/"`
+	case strings.ContainsRune(value, 0):
+		msg = "must not contain a NUL byte"
+	case !utf8.ValidString(value):
+		msg = "is not valid UTF-8"
+	}
+	if msg != "" {
+		return &ValidationError{Field: field, Value: value, Msg: msg}
+	}
+	if s.nameCheck != nil {
+		if err := s.nameCheck(value); err != nil {
+			return &ValidationError{Field: field, Value: value, Err: err}
+		}
+	}
+	return nil
+}
+
+// validateText checks a display string (name, title): it is printed in
+// listings and logs, where a control character or a newline would forge or
+// break lines.
+func validateText(field, value string) error {
+	if !utf8.ValidString(value) {
+		return &ValidationError{Field: field, Value: value, Msg: "is not valid UTF-8"}
+	}
+	if utf8.RuneCountInString(value) > maxText {
+		return &ValidationError{Field: field, Value: value, Msg: fmt.Sprintf("is longer than %d characters", maxText)}
+	}
+	for _, r := range value {
+		if unicode.IsControl(r) {
+			return &ValidationError{Field: field, Value: value, Msg: "must not contain control characters"}
+		}
+	}
+	return nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse(dateLayout, s)
+	// time.Parse accepts a few liberties (e.g. a leap second); requiring the
+	// round trip keeps stored dates canonical, so that they compare as
+	// strings.
+	if err == nil && t.Format(dateLayout) != s {
+		err = fmt.Errorf("not canonical")
+	}
+	return t, err
+}
+
+func validateDate(field, value string) error {
+	if value == "" {
+		return nil
+	}
+	if _, err := parseDate(value); err != nil {
+		return &ValidationError{Field: field, Value: value, Msg: "is not a date of the form YYYY-MM-DD"}
+	}
+	return nil
+}
+
+// normalizeAccount validates a and rewrites its public keys in normal form.
+func (s *Store) normalizeAccount(a *Account) error {
+	if err := validateLogin(a.Login); err != nil {
+		return err
+	}
+	if err := validateRole(a.Role); err != nil {
+		return err
+	}
+	if a.Role == RoleStaff {
+		if a.Ref != "" {
+			return &ValidationError{Field: "ref", Value: a.Ref, Msg: "must be empty for staff"}
+		}
+	} else {
+		if a.Ref == "" {
+			return &ValidationError{Field: "ref", Msg: "is required for a " + a.Role + " account"}
+		}
+		if err := s.checkName("ref", a.Ref); err != nil {
+			return err
+		}
+	}
+	if err := validateText("name", a.Name); err != nil {
+		return err
+	}
+	if a.PasswordHash != "" {
+		if err := ValidHash(a.PasswordHash); err != nil {
+			return err
+		}
+	}
+	keys, err := normalizeKeys(a.PublicKeys)
+	if err != nil {
+		return err
+	}
+	a.PublicKeys = keys
+	return validateDate("expiry date", a.ExpiresAt)
+}
+
+// normalizeSession validates sess and fills in its default folder.
+func (s *Store) normalizeSession(sess *Session) error {
+	if err := s.checkName("session code", sess.Code); err != nil {
+		return err
+	}
+	if sess.Folder == "" {
+		sess.Folder = sess.Code
+	}
+	if err := s.checkName("session folder", sess.Folder); err != nil {
+		return err
+	}
+	if err := validateText("session title", sess.Title); err != nil {
+		return err
+	}
+	if err := validateDate("start date", sess.StartsOn); err != nil {
+		return err
+	}
+	if err := validateDate("end date", sess.EndsOn); err != nil {
+		return err
+	}
+	if sess.StartsOn != "" && sess.EndsOn != "" && sess.EndsOn < sess.StartsOn {
+		return &ValidationError{Field: "end date", Value: sess.EndsOn, Msg: "is before the start date " + sess.StartsOn}
+	}
+	return nil
+}
+
+// foldKey maps s to a key that is equal for two strings exactly when
+// strings.EqualFold says they are. Folders may be non-ASCII ("l'été"),
+// which SQLite's NOCASE does not fold, so uniqueness is enforced on this key.
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		// Every rune of a fold orbit maps to the orbit's smallest member.
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < m {
+				m = f
+			}
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
+}

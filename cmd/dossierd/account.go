@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/auth"
+)
+
+// readPassword takes --password or, with --password-stdin, the first line
+// of standard input (so that scripts keep passwords out of `ps`).
+func readPassword(cmd *cobra.Command, flag string, fromStdin bool) (string, error) {
+	if fromStdin {
+		if flag != "" {
+			return "", errors.New("give either --password or --password-stdin, not both")
+		}
+		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("reading the password from standard input: %w", err)
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			return "", errors.New("no password on standard input")
+		}
+		return line, nil
+	}
+	return flag, nil
+}
+
+func (c *cli) accountCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "account", Short: "manage accounts"}
+	cmd.AddCommand(c.accountAdd(), c.accountPasswd(), c.accountSet("disable", true), c.accountSet("enable", false), c.accountDelete(), c.accountList())
+	return cmd
+}
+
+func (c *cli) accountAdd() *cobra.Command {
+	var a auth.Account
+	var password, key string
+	var stdin bool
+	cmd := &cobra.Command{
+		Use:   "add LOGIN --role client|trainee|trainer|staff [--ref REF] [--name NAME] [--password PW | --password-stdin] [--public-key KEY] [--expires YYYY-MM-DD]",
+		Short: "create an account (and its exchange folder)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.Role == "" {
+				return errors.New("--role is required (client, trainee, trainer or staff)")
+			}
+			pw, err := readPassword(cmd, password, stdin)
+			if err != nil {
+				return err
+			}
+			a.Login = args[0]
+			if key != "" {
+				a.PublicKeys = []string{key}
+			}
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			created, err := d.Store.AddAccount(cmd.Context(), a, pw)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "account %q added (%s %s)\n", created.Login, created.Role, created.Ref)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&a.Role, "role", "", "client, trainee, trainer or staff")
+	f.StringVar(&a.Ref, "ref", "", "TMS code of the client, trainee or trainer (empty for staff)")
+	f.StringVar(&a.Name, "name", "", "display name")
+	f.StringVar(&password, "password", "", "password (hashed with argon2id)")
+	f.BoolVar(&stdin, "password-stdin", false, "read the password from the first line of standard input")
+	f.StringVar(&key, "public-key", "", "SSH public key, as an authorized_keys line")
+	f.StringVar(&a.ExpiresAt, "expires", "", "last day the account may log in (YYYY-MM-DD)")
+	return cmd
+}
+
+func (c *cli) accountPasswd() *cobra.Command {
+	var password string
+	var stdin bool
+	cmd := &cobra.Command{
+		Use:   "passwd LOGIN [--password PW | --password-stdin]",
+		Short: "set an account's password (its open connections are closed)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pw, err := readPassword(cmd, password, stdin)
+			if err != nil {
+				return err
+			}
+			if pw == "" {
+				return errors.New("give the new password with --password or --password-stdin")
+			}
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.Store.SetPassword(cmd.Context(), args[0], pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %q changed\n", args[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&password, "password", "", "new password")
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the new password from the first line of standard input")
+	return cmd
+}
+
+func (c *cli) accountSet(verb string, disabled bool) *cobra.Command {
+	return &cobra.Command{
+		Use:   verb + " LOGIN",
+		Short: verb + " an account",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.Store.SetDisabled(cmd.Context(), args[0], disabled); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "account %q %sd\n", args[0], verb)
+			return nil
+		},
+	}
+}
+
+func (c *cli) accountDelete() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete LOGIN",
+		Short: "delete an account (its files stay on disk)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.Store.DeleteAccount(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "account %q deleted; its files stay on disk\n", args[0])
+			return nil
+		},
+	}
+}
+
+// accountJSON is the listed shape: the import's field names, no secrets.
+type accountJSON struct {
+	Login       string   `json:"login"`
+	Role        string   `json:"role"`
+	Ref         string   `json:"ref"`
+	Name        string   `json:"name"`
+	PublicKeys  []string `json:"public_keys"`
+	Disabled    bool     `json:"disabled"`
+	ExpiresAt   string   `json:"expires_at"`
+	HasPassword bool     `json:"has_password"`
+}
+
+func (c *cli) accountList() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "list accounts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			accts, err := d.Store.Accounts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				list := make([]accountJSON, 0, len(accts))
+				for _, a := range accts {
+					keys := a.PublicKeys
+					if keys == nil {
+						keys = []string{}
+					}
+					list = append(list, accountJSON{a.Login, a.Role, a.Ref, a.Name, keys, a.Disabled, a.ExpiresAt, a.PasswordHash != ""})
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(list)
+			}
+			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "LOGIN\tROLE\tREF\tNAME\tSTATUS\tEXPIRES")
+			for _, a := range accts {
+				status := "enabled"
+				if a.Disabled {
+					status = "disabled"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Login, a.Role, a.Ref, a.Name, status, a.ExpiresAt)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

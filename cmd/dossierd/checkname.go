@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/names"
+)
+
+var timeNow = time.Now
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+func (c *cli) checkNameCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-name NAME...",
+		Short: "say whether names pass the filename policy, with a safe suggestion; exit 1 if any is refused",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := c.config()
+			if err != nil {
+				return err
+			}
+			policy, err := names.New(cfg.Filenames.AllowedChars, cfg.Filenames.MaxLength)
+			if err != nil {
+				return err
+			}
+			refused := 0
+			out := cmd.OutOrStdout()
+			for _, n := range args {
+				if err := policy.Check(n); err != nil {
+					refused++
+					fmt.Fprintf(out, "refused  %s\n", err)
+					continue
+				}
+				fmt.Fprintf(out, "ok       %q\n", n)
+			}
+			if refused > 0 {
+				return &exitError{code: 1, msg: fmt.Sprintf("%d of %d names refused", refused, len(args))}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,75 @@
+// Command dossierd is the SFTP and FTP/FTPS server of training centres,
+// and the administration commands that work on its directory (SPEC
+// section 7). Refusals exit non-zero with a one-line reason.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/config"
+	"github.com/dossierd/dossierd/daemon"
+)
+
+func main() {
+	if err := newRoot().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "dossierd:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitError carries an exit code other than 1 (check-name's verdicts).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	if e, ok := err.(*exitError); ok {
+		return e.code
+	}
+	return 1
+}
+
+// cli is the state shared by the commands: the configuration, loaded once.
+type cli struct {
+	configFile string
+	cfg        *config.Config
+}
+
+func (c *cli) config() (*config.Config, error) {
+	if c.cfg == nil {
+		cfg, err := config.Load(c.configFile)
+		if err != nil {
+			return nil, err
+		}
+		c.cfg = cfg
+	}
+	return c.cfg, nil
+}
+
+// directory opens the database and storage for an admin command.
+func (c *cli) directory() (*daemon.Directory, error) {
+	cfg, err := c.config()
+	if err != nil {
+		return nil, err
+	}
+	return daemon.OpenDirectory(cfg)
+}
+
+func newRoot() *cobra.Command {
+	c := &cli{}
+	root := &cobra.Command{
+		Use:           "dossierd",
+		Short:         "SFTP and FTP/FTPS server for training centres",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&c.configFile, "config", "", "configuration file (default: ./sftpgo.json when present, else embedded defaults)")
+	root.AddCommand(c.serveCmd(), c.accountCmd(), c.sessionCmd(), c.enrollCmd(true), c.enrollCmd(false), c.treeCmd(), c.checkNameCmd())
+	return root
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd"
+	"github.com/dossierd/dossierd/daemon"
+)
+
+func (c *cli) serveCmd() *cobra.Command {
+	var demo bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "run the SFTP and FTP servers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.config()
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			d, err := daemon.New(cfg, log)
+			if err != nil {
+				return err
+			}
+			if demo {
+				logins, err := dossierd.LoadDemo(cmd.Context(), d.Store, d.Storage.Path())
+				if err != nil {
+					return fmt.Errorf("demo: %w", err)
+				}
+				printDemo(cmd, logins, d)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			log.Info("dossierd started", "config", cfgSource(cfg.Source), "storage", cfg.Storage.Root, "database", cfg.DataProvider.Name)
+			d.Run(ctx)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&demo, "demo", false, "load the demo directory and sample files first, and print the demo logins")
+	return cmd
+}
+
+func cfgSource(s string) string {
+	if s == "" {
+		return "embedded defaults"
+	}
+	return s
+}
+
+func printDemo(cmd *cobra.Command, logins []dossierd.DemoLogin, d *daemon.Daemon) {
+	out := cmd.OutOrStdout()
+	fmt.Fprintln(out, "Demo directory loaded. Logins:")
+	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "  LOGIN\tPASSWORD\tROLE\tNAME")
+	for _, l := range logins {
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", l.Login, l.Password, l.Role, l.Name)
+	}
+	w.Flush()
+	for _, a := range d.SFTPAddrs {
+		if t, ok := a.(*net.TCPAddr); ok {
+			fmt.Fprintf(out, "SFTP: sftp -P %d %s@127.0.0.1\n", t.Port, logins[0].Login)
+		}
+	}
+}

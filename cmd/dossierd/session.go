@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/auth"
+)
+
+func (c *cli) sessionCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "session", Short: "manage training sessions"}
+	cmd.AddCommand(c.sessionAdd(), c.sessionDelete(), c.sessionList())
+	return cmd
+}
+
+func (c *cli) sessionAdd() *cobra.Command {
+	var s auth.Session
+	cmd := &cobra.Command{
+		Use:   "add CODE [--title T] [--starts YYYY-MM-DD] [--ends YYYY-MM-DD] [--folder NAME]",
+		Short: "create a session (and its folders)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s.Code = args[0]
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.Store.AddSession(cmd.Context(), s); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "session %q added\n", s.Code)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&s.Title, "title", "", "title")
+	f.StringVar(&s.StartsOn, "starts", "", "first day (YYYY-MM-DD)")
+	f.StringVar(&s.EndsOn, "ends", "", "last day (YYYY-MM-DD)")
+	f.StringVar(&s.Folder, "folder", "", "folder name users see (default: the code)")
+	return cmd
+}
+
+func (c *cli) sessionDelete() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete CODE",
+		Short: "delete a session and its enrollments (its files stay on disk)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.Store.DeleteSession(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "session %q deleted; its files stay on disk\n", args[0])
+			return nil
+		},
+	}
+}
+
+type sessionJSON struct {
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+	StartsOn string `json:"starts_on"`
+	EndsOn   string `json:"ends_on"`
+	Folder   string `json:"folder"`
+	Hidden   bool   `json:"hidden"`
+}
+
+func (c *cli) sessionList() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "list sessions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			sessions, err := d.Store.Sessions(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				list := make([]sessionJSON, 0, len(sessions))
+				for _, s := range sessions {
+					list = append(list, sessionJSON(s))
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(list)
+			}
+			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "CODE\tFOLDER\tTITLE\tSTARTS\tENDS")
+			for _, s := range sessions {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Code, s.Folder, s.Title, s.StartsOn, s.EndsOn)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (c *cli) enrollCmd(enroll bool) *cobra.Command {
+	use, short := "enroll", "enroll a client, trainee or trainer in a session (creates its folder)"
+	if !enroll {
+		use, short = "unenroll", "remove an enrollment (files stay on disk)"
+	}
+	return &cobra.Command{
+		Use:   use + " SESSION ROLE REF",
+		Short: short,
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			e := auth.Enrollment{Session: args[0], Role: args[1], Ref: args[2]}
+			if enroll {
+				err = d.Store.Enroll(cmd.Context(), e)
+			} else {
+				err = d.Store.Unenroll(cmd.Context(), e)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s %s: %sed in %s\n", use, e.Role, e.Ref, use, e.Session)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,315 @@
+package config
+
+import (
+	"path/filepath"
+)
+
+// Config is the whole dossierd configuration, as read from sftpgo.json,
+// completed with the built-in defaults and overridden by DOSSIERD_*
+// environment variables.
+type Config struct {
+	Common       Common       `mapstructure:"common"`
+	SFTPD        SFTPD        `mapstructure:"sftpd"`
+	FTPD         FTPD         `mapstructure:"ftpd"`
+	DataProvider DataProvider `mapstructure:"data_provider"`
+	Storage      Storage      `mapstructure:"storage"`
+	Tree         Tree         `mapstructure:"tree"`
+	Filenames    Filenames    `mapstructure:"filenames"`
+	Audit        Audit        `mapstructure:"audit"`
+	// Dir is the folder relative paths were resolved against (the config
+	// file's folder, or the working directory when there is no file).
+	// Source is the file read, "" for embedded defaults.
+	Dir, Source string `mapstructure:"-"`
+}
+
+// Common holds the settings shared by every protocol; names, units and
+// meanings are SFTPGo's "common" section.
+type Common struct {
+	// IdleTimeout is in minutes; 0 disables the idle disconnection.
+	IdleTimeout int `mapstructure:"idle_timeout"`
+	// UploadMode is 0 (direct), 1 (atomic: write to a temporary file and
+	// rename when complete) or 2 (atomic with resume).
+	UploadMode int `mapstructure:"upload_mode"`
+	// GraceTime is the number of seconds a graceful shutdown waits for
+	// transfers in progress.
+	GraceTime int `mapstructure:"grace_time"`
+	// MaxTotalConnections caps concurrent client connections; 0 = unlimited.
+	MaxTotalConnections int `mapstructure:"max_total_connections"`
+	// MaxPerHostConnections caps concurrent connections from one IP;
+	// 0 = unlimited.
+	MaxPerHostConnections int      `mapstructure:"max_per_host_connections"`
+	Defender              Defender `mapstructure:"defender"`
+}
+
+// Defender is SFTPGo's auto-blocking policy: a host whose score reaches
+// Threshold within ObservationTime minutes is banned for BanTime minutes.
+type Defender struct {
+	Enabled bool `mapstructure:"enabled"`
+	// BanTime is in minutes.
+	BanTime int `mapstructure:"ban_time"`
+	// BanTimeIncrement is the percentage of BanTime added when a banned
+	// host tries again.
+	BanTimeIncrement int `mapstructure:"ban_time_increment"`
+	Threshold        int `mapstructure:"threshold"`
+	// ScoreInvalid is added for a login with an unknown user.
+	ScoreInvalid int `mapstructure:"score_invalid"`
+	// ScoreValid is added for a failed login with an existing user.
+	ScoreValid int `mapstructure:"score_valid"`
+	// ScoreLimitExceeded is added when a host exceeds a connection limit.
+	ScoreLimitExceeded int `mapstructure:"score_limit_exceeded"`
+	// ScoreNoAuth is added for a client leaving without trying to log in.
+	ScoreNoAuth int `mapstructure:"score_no_auth"`
+	// ObservationTime is in minutes.
+	ObservationTime int `mapstructure:"observation_time"`
+	// The number of hosts tracked in memory varies between the soft and
+	// hard limits.
+	EntriesSoftLimit int `mapstructure:"entries_soft_limit"`
+	EntriesHardLimit int `mapstructure:"entries_hard_limit"`
+	// Safelist holds IP addresses and CIDR networks that are never banned.
+	Safelist []string `mapstructure:"safelist"`
+}
+
+// SFTPD configures the SFTP server.
+type SFTPD struct {
+	// Bindings lists the listening sockets; an empty list disables SFTP.
+	Bindings []Binding `mapstructure:"bindings"`
+	// HostKeys are private key files, absolute after Load.
+	HostKeys []string `mapstructure:"host_keys"`
+	// MaxAuthTries follows golang.org/x/crypto/ssh (as SFTPGo does):
+	// a negative number means unlimited, 0 means 6.
+	MaxAuthTries int `mapstructure:"max_auth_tries"`
+	// KeepaliveInterval is in seconds; 0 disables keepalives.
+	KeepaliveInterval int `mapstructure:"keepalive_interval"`
+	// LoginGraceTime is the number of seconds a client has to finish
+	// authenticating (OpenSSH's LoginGraceTime); 0 = no limit.
+	LoginGraceTime int `mapstructure:"login_grace_time"`
+}
+
+// Binding is one listening address. Port 0 picks a free port (for tests).
+type Binding struct {
+	Address string `mapstructure:"address"`
+	Port    int    `mapstructure:"port"`
+}
+
+// FTPD configures the FTP/FTPS server.
+type FTPD struct {
+	// Bindings lists the listening sockets; an empty list disables FTP.
+	Bindings []FTPBinding `mapstructure:"bindings"`
+	// PassivePortRange bounds the data connection ports; 0-0 lets the
+	// system pick any free port (SFTPGo's behaviour for an unset range).
+	PassivePortRange  PortRange `mapstructure:"passive_port_range"`
+	DisableActiveMode bool      `mapstructure:"disable_active_mode"`
+	// The certificate and key, absolute after Load, are generated when
+	// absent.
+	CertificateFile    string `mapstructure:"certificate_file"`
+	CertificateKeyFile string `mapstructure:"certificate_key_file"`
+}
+
+// FTP TLS modes, SFTPGo's values for ftpd.bindings[].tls_mode.
+const (
+	TLSModePlainOrExplicit = 0
+	TLSModeRequired        = 1
+	TLSModeImplicit        = 2
+)
+
+// FTPBinding is one FTP listening address.
+type FTPBinding struct {
+	Address string `mapstructure:"address"`
+	Port    int    `mapstructure:"port"`
+	// TLSMode is 0 (plain or explicit TLS), 1 (explicit TLS required) or
+	// 2 (implicit TLS).
+	TLSMode int `mapstructure:"tls_mode"`
+	// ForcePassiveIP, when set, is the IP literal announced in PASV
+	// replies (for NAT).
+	ForcePassiveIP string `mapstructure:"force_passive_ip"`
+	// A per-binding certificate and key override ftpd's; "" uses ftpd's.
+	CertificateFile    string `mapstructure:"certificate_file"`
+	CertificateKeyFile string `mapstructure:"certificate_key_file"`
+}
+
+// PortRange is an inclusive range of ports.
+type PortRange struct {
+	Start int `mapstructure:"start"`
+	End   int `mapstructure:"end"`
+}
+
+// DataProvider configures the user database.
+type DataProvider struct {
+	// Driver is "sqlite", the only one supported.
+	Driver string `mapstructure:"driver"`
+	// Name is the database file, absolute after Load.
+	Name string `mapstructure:"name"`
+	// PollInterval is the number of seconds between checks for directory
+	// changes made by other processes (1..60).
+	PollInterval int `mapstructure:"poll_interval"`
+}
+
+// Storage configures where files live on disk.
+type Storage struct {
+	// Root is absolute after Load.
+	Root string `mapstructure:"root"`
+	// SharedFolder is the name of the shared folder, a single path element.
+	SharedFolder string `mapstructure:"shared_folder"`
+}
+
+// Tree configures the virtual folder tree users see.
+type Tree struct {
+	Labels Labels `mapstructure:"labels"`
+	// Permissions maps role -> mount -> "r" or "rw".
+	Permissions map[string]map[string]string `mapstructure:"permissions"`
+}
+
+// Labels are the folder names shown to users.
+type Labels struct {
+	Personal  string `mapstructure:"personal"`
+	Sessions  string `mapstructure:"sessions"`
+	Documents string `mapstructure:"documents"`
+	Common    string `mapstructure:"common"`
+}
+
+// Filenames constrains the names users may give to files and folders.
+type Filenames struct {
+	// AllowedChars is the punctuation allowed besides ASCII letters and
+	// digits.
+	AllowedChars string `mapstructure:"allowed_chars"`
+	// MaxLength is in bytes (1..255, the usual file system limit).
+	MaxLength int `mapstructure:"max_length"`
+}
+
+// Audit configures the audit log.
+type Audit struct {
+	// RetentionDays is how long audit entries are kept (at least 1).
+	RetentionDays int `mapstructure:"retention_days"`
+}
+
+// Roles and the mounts each may have in tree.permissions. The order is the
+// one used in error messages.
+var (
+	roleNames  = []string{"client", "trainee", "trainer", "staff"}
+	roleMounts = map[string][]string{
+		"client":  {"personal", "documents", "common", "shared"},
+		"trainee": {"personal", "documents", "common", "shared"},
+		"trainer": {"personal", "documents", "common", "shared"},
+		"staff":   {"root"},
+	}
+)
+
+// Default values of list entries, also used to complete a binding that a
+// file or the environment gives only in part.
+func defaultSFTPBinding() Binding { return Binding{Address: "", Port: 2022} }
+
+func defaultFTPBinding() FTPBinding { return FTPBinding{Address: "", Port: 2121, TLSMode: 0} }
+
+// defaults returns the built-in configuration with paths still relative,
+// which is what the viper defaults and sftpgo.json hold.
+func defaults() *Config {
+	return &Config{
+		Common: Common{
+			IdleTimeout:           15,
+			UploadMode:            1,
+			GraceTime:             15,
+			MaxTotalConnections:   0,
+			MaxPerHostConnections: 20,
+			Defender: Defender{
+				Enabled:            true,
+				BanTime:            30,
+				BanTimeIncrement:   50,
+				Threshold:          15,
+				ScoreInvalid:       2,
+				ScoreValid:         1,
+				ScoreLimitExceeded: 3,
+				ScoreNoAuth:        0,
+				ObservationTime:    30,
+				EntriesSoftLimit:   100,
+				EntriesHardLimit:   150,
+				Safelist:           []string{},
+			},
+		},
+		SFTPD: SFTPD{
+			Bindings:          []Binding{defaultSFTPBinding()},
+			HostKeys:          []string{"data/id_ed25519", "data/id_ecdsa", "data/id_rsa"},
+			MaxAuthTries:      6,
+			KeepaliveInterval: 30,
+			LoginGraceTime:    60,
+		},
+		FTPD: FTPD{
+			Bindings:           []FTPBinding{defaultFTPBinding()},
+			PassivePortRange:   PortRange{Start: 50000, End: 50100},
+			DisableActiveMode:  true,
+			CertificateFile:    "data/ftpd.crt",
+			CertificateKeyFile: "data/ftpd.key",
+		},
+		DataProvider: DataProvider{
+			Driver:       "sqlite",
+			Name:         "data/dossierd.db",
+			PollInterval: 5,
+		},
+		Storage: Storage{
+			Root:         "data/storage",
+			SharedFolder: "FTPDOSSIERPERSO",
+		},
+		Tree: Tree{
+			Labels: Labels{
+				Personal:  "Mes documents",
+				Sessions:  "Sessions",
+				Documents: "Documents",
+				Common:    "Commun",
+			},
+			Permissions: map[string]map[string]string{
+				"client":  {"personal": "rw", "documents": "r", "common": "r", "shared": "r"},
+				"trainee": {"personal": "rw", "documents": "r", "common": "r", "shared": "r"},
+				"trainer": {"personal": "rw", "documents": "rw", "common": "r", "shared": "r"},
+				"staff":   {"root": "rw"},
+			},
+		},
+		Filenames: Filenames{
+			AllowedChars: " -_.()",
+			MaxLength:    200,
+		},
+		Audit: Audit{RetentionDays: 400},
+	}
+}
+
+// Default returns the embedded defaults with paths resolved against dir.
+func Default(dir string) *Config {
+	c := defaults()
+	c.Dir = absDir(dir)
+	c.resolvePaths()
+	return c
+}
+
+// absDir makes dir absolute so that Dir and the resolved paths do not
+// change meaning if the process later changes its working directory.
+func absDir(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return filepath.Clean(dir)
+}
+
+// resolvePaths makes every relative path absolute against c.Dir; empty
+// paths stay empty so that validation can report them (and so that ""
+// keeps meaning "use ftpd's" for per-binding certificates).
+func (c *Config) resolvePaths() {
+	res := func(p *string) {
+		if *p == "" {
+			return
+		}
+		if filepath.IsAbs(*p) {
+			*p = filepath.Clean(*p)
+			return
+		}
+		*p = filepath.Join(c.Dir, *p)
+	}
+	for i := range c.SFTPD.HostKeys {
+		res(&c.SFTPD.HostKeys[i])
+	}
+	res(&c.FTPD.CertificateFile)
+	res(&c.FTPD.CertificateKeyFile)
+	for i := range c.FTPD.Bindings {
+		res(&c.FTPD.Bindings[i].CertificateFile)
+		res(&c.FTPD.Bindings[i].CertificateKeyFile)
+	}
+	res(&c.DataProvider.Name)
+	res(&c.Storage.Root)
+}

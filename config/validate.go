@@ -1,0 +1,357 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// problems collects validation messages, each starting with the key it is
+// about.
+type problems struct {
+	list    []string
+	envFrom map[string]string
+}
+
+// add records a problem with key. When the value came from the
+// environment, the message says which variable, since the file does not
+// show it.
+func (p *problems) add(key, format string, args ...any) {
+	msg := key + ": " + fmt.Sprintf(format, args...)
+	var vars []string
+	for k, name := range p.envFrom {
+		if within(k, key) || within(key, k) {
+			vars = append(vars, name)
+		}
+	}
+	if len(vars) > 0 {
+		sort.Strings(vars)
+		msg += " (set by environment variable " + strings.Join(vars, ", ") + ")"
+	}
+	p.list = append(p.list, msg)
+}
+
+// within tells whether key is parent or key itself: a problem with a
+// list entry (safelist[1]) comes from the variable setting the list, and a
+// problem with a range from the variables setting its ends.
+func within(key, parent string) bool {
+	return key == parent || strings.HasPrefix(key, parent+".") || strings.HasPrefix(key, parent+"[")
+}
+
+// validate checks c as loaded and returns every problem found.
+func (c *Config) validate(envFrom map[string]string) []string {
+	p := &problems{envFrom: envFrom}
+	c.Common.validate(p)
+	c.SFTPD.validate(p)
+	c.FTPD.validate(p)
+	c.checkListeners(p)
+	c.DataProvider.validate(p)
+	c.Storage.validate(p)
+	c.Tree.validate(p)
+	c.Filenames.validate(p)
+	if c.Audit.RetentionDays < 1 {
+		p.add("audit.retention_days", "%d must be at least 1 (days)", c.Audit.RetentionDays)
+	}
+	return p.list
+}
+
+func nonNegative(p *problems, key string, v int, unit string) {
+	if v < 0 {
+		p.add(key, "%d must not be negative (%s)", v, unit)
+	}
+}
+
+func (c *Common) validate(p *problems) {
+	nonNegative(p, "common.idle_timeout", c.IdleTimeout, "minutes, 0 = no timeout")
+	if c.UploadMode < 0 || c.UploadMode > 2 {
+		p.add("common.upload_mode", "%d is not one of 0 (direct), 1 (atomic), 2 (atomic with resume)", c.UploadMode)
+	}
+	nonNegative(p, "common.grace_time", c.GraceTime, "seconds")
+	nonNegative(p, "common.max_total_connections", c.MaxTotalConnections, "0 = unlimited")
+	nonNegative(p, "common.max_per_host_connections", c.MaxPerHostConnections, "0 = unlimited")
+	c.Defender.validate(p)
+}
+
+func (d *Defender) validate(p *problems) {
+	const k = "common.defender."
+	// The safelist is checked even while the defender is off, so that
+	// turning it on does not reveal an old typo.
+	for i, entry := range d.Safelist {
+		if _, err := netip.ParseAddr(entry); err == nil {
+			continue
+		}
+		if _, err := netip.ParsePrefix(entry); err == nil {
+			continue
+		}
+		p.add(fmt.Sprintf(k+"safelist[%d]", i), "%q is not an IP address or CIDR", entry)
+	}
+	// As in SFTPGo, the numbers only matter, and are only checked, when the
+	// defender is enabled.
+	if !d.Enabled {
+		return
+	}
+	positive := func(name string, v int, unit string) {
+		if v <= 0 {
+			p.add(k+name, "%d must be positive (%s)", v, unit)
+		}
+	}
+	positive("ban_time", d.BanTime, "minutes")
+	positive("ban_time_increment", d.BanTimeIncrement, "percent of ban_time")
+	positive("observation_time", d.ObservationTime, "minutes")
+	positive("threshold", d.Threshold, "score that bans a host")
+	positive("entries_soft_limit", d.EntriesSoftLimit, "hosts tracked")
+	if d.EntriesSoftLimit > 0 && d.EntriesHardLimit <= d.EntriesSoftLimit {
+		p.add(k+"entries_hard_limit", "%d must be greater than %sentries_soft_limit (%d)", d.EntriesHardLimit, k, d.EntriesSoftLimit)
+	}
+	// A score at or above the threshold would ban a host on its first
+	// event, which SFTPGo refuses too.
+	for _, s := range []struct {
+		name  string
+		score int
+	}{
+		{"score_invalid", d.ScoreInvalid},
+		{"score_valid", d.ScoreValid},
+		{"score_limit_exceeded", d.ScoreLimitExceeded},
+		{"score_no_auth", d.ScoreNoAuth},
+	} {
+		switch {
+		case s.score < 0:
+			p.add(k+s.name, "%d must not be negative (0 = not counted)", s.score)
+		case d.Threshold > 0 && s.score >= d.Threshold:
+			p.add(k+s.name, "%d must be lower than %sthreshold (%d)", s.score, k, d.Threshold)
+		}
+	}
+}
+
+// checkBindingPort allows 0, which makes the listener pick a free port
+// (tests use it).
+func checkBindingPort(p *problems, key string, port int) {
+	if port < 0 || port > 65535 {
+		p.add(key, "%d is not a valid port (1-65535, or 0 for any free port)", port)
+	}
+}
+
+// checkAddress accepts "" (every interface), an IP literal (with an IPv6
+// zone) or a host name; brackets and ports are a common mistake
+// ("[::1]", "0.0.0.0:22") that net.Listen would reject late.
+func checkAddress(p *problems, key, addr string) {
+	if addr == "" {
+		return
+	}
+	if _, err := netip.ParseAddr(addr); err == nil {
+		return
+	}
+	if !isHostName(addr) {
+		p.add(key, "%q is not an IP address or host name (write it without brackets or port)", addr)
+	}
+}
+
+func isHostName(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func checkPath(p *problems, key, path string) {
+	if path == "" {
+		p.add(key, "must not be empty")
+	}
+}
+
+func (s *SFTPD) validate(p *problems) {
+	for i, b := range s.Bindings {
+		checkAddress(p, fmt.Sprintf("sftpd.bindings[%d].address", i), b.Address)
+		checkBindingPort(p, fmt.Sprintf("sftpd.bindings[%d].port", i), b.Port)
+	}
+	for i, k := range s.HostKeys {
+		checkPath(p, fmt.Sprintf("sftpd.host_keys[%d]", i), k)
+	}
+	if len(s.HostKeys) == 0 && len(s.Bindings) > 0 {
+		p.add("sftpd.host_keys", "at least one host key is needed while sftpd.bindings is not empty")
+	}
+	// max_auth_tries takes any value: negative = unlimited, 0 = 6.
+	nonNegative(p, "sftpd.keepalive_interval", s.KeepaliveInterval, "seconds, 0 = off")
+	nonNegative(p, "sftpd.login_grace_time", s.LoginGraceTime, "seconds, 0 = no limit")
+}
+
+func (f *FTPD) validate(p *problems) {
+	for i, b := range f.Bindings {
+		k := fmt.Sprintf("ftpd.bindings[%d].", i)
+		checkAddress(p, k+"address", b.Address)
+		checkBindingPort(p, k+"port", b.Port)
+		if b.TLSMode < 0 || b.TLSMode > 2 {
+			p.add(k+"tls_mode", "%d is not one of 0 (plain or explicit TLS), 1 (TLS required), 2 (implicit TLS)", b.TLSMode)
+		}
+		if b.ForcePassiveIP != "" && net.ParseIP(b.ForcePassiveIP) == nil {
+			p.add(k+"force_passive_ip", "%q is not an IPv4 or IPv6 address", b.ForcePassiveIP)
+		}
+		// A certificate without its key (or the reverse) cannot override
+		// ftpd's pair.
+		switch {
+		case b.CertificateFile != "" && b.CertificateKeyFile == "":
+			p.add(k+"certificate_key_file", "must be set when %scertificate_file is", k)
+		case b.CertificateFile == "" && b.CertificateKeyFile != "":
+			p.add(k+"certificate_file", "must be set when %scertificate_key_file is", k)
+		}
+	}
+	r := f.PassivePortRange
+	if r.Start != 0 || r.End != 0 { // 0-0: any free port
+		ok := true
+		for _, e := range []struct {
+			name string
+			port int
+		}{{"start", r.Start}, {"end", r.End}} {
+			if e.port < 1 || e.port > 65535 {
+				p.add("ftpd.passive_port_range."+e.name, "%d is not a valid port (1-65535; 0-0 for any free port)", e.port)
+				ok = false
+			}
+		}
+		if ok && r.Start > r.End {
+			p.add("ftpd.passive_port_range", "start %d is after end %d", r.Start, r.End)
+		}
+	}
+	checkPath(p, "ftpd.certificate_file", f.CertificateFile)
+	checkPath(p, "ftpd.certificate_key_file", f.CertificateKeyFile)
+}
+
+// listener is one configured listening socket, for the collision checks.
+type listener struct {
+	key, addr string
+	port      int
+}
+
+func isWildcard(addr string) bool {
+	return addr == "" || addr == "0.0.0.0" || addr == "::"
+}
+
+// sameSocket is deliberately conservative: a wildcard address collides
+// with every address on the same port.
+func sameSocket(a, b listener) bool {
+	if a.port == 0 || a.port != b.port {
+		return false
+	}
+	if isWildcard(a.addr) || isWildcard(b.addr) {
+		return true
+	}
+	if x, err := netip.ParseAddr(a.addr); err == nil {
+		if y, err := netip.ParseAddr(b.addr); err == nil {
+			return x.Unmap() == y.Unmap()
+		}
+	}
+	return strings.EqualFold(a.addr, b.addr)
+}
+
+// checkListeners reports bindings that would fight over a socket, within
+// or across protocols, and FTP passive ports that overlap a binding.
+func (c *Config) checkListeners(p *problems) {
+	var ls []listener
+	for i, b := range c.SFTPD.Bindings {
+		ls = append(ls, listener{fmt.Sprintf("sftpd.bindings[%d]", i), b.Address, b.Port})
+	}
+	for i, b := range c.FTPD.Bindings {
+		ls = append(ls, listener{fmt.Sprintf("ftpd.bindings[%d]", i), b.Address, b.Port})
+	}
+	for j := range ls {
+		for i := range j {
+			if sameSocket(ls[i], ls[j]) {
+				p.add(ls[j].key, "%s collides with %s (%s)",
+					net.JoinHostPort(ls[j].addr, fmt.Sprint(ls[j].port)), ls[i].key,
+					net.JoinHostPort(ls[i].addr, fmt.Sprint(ls[i].port)))
+				break
+			}
+		}
+	}
+	r := c.FTPD.PassivePortRange
+	if len(c.FTPD.Bindings) == 0 || r.Start < 1 || r.Start > r.End {
+		return
+	}
+	for _, l := range ls {
+		if l.port >= r.Start && l.port <= r.End {
+			p.add("ftpd.passive_port_range", "%d-%d contains port %d of %s", r.Start, r.End, l.port, l.key)
+		}
+	}
+}
+
+func (d *DataProvider) validate(p *problems) {
+	if d.Driver != "sqlite" {
+		p.add("data_provider.driver", "%q is not supported (only \"sqlite\")", d.Driver)
+	}
+	checkPath(p, "data_provider.name", d.Name)
+	if d.PollInterval < 1 || d.PollInterval > 60 {
+		p.add("data_provider.poll_interval", "%d is not between 1 and 60 (seconds)", d.PollInterval)
+	}
+}
+
+// checkFolderName checks a name that becomes one folder of the tree users
+// see: it must be a single path element that FTP and SFTP clients,
+// Windows ones included, can display.
+func checkFolderName(p *problems, key, name string) {
+	switch {
+	case strings.TrimSpace(name) == "":
+		p.add(key, "must not be empty")
+	case strings.ContainsAny(name, `/\`):
+		p.add(key, "%q must be a single folder name (no '/' or '\\')", name)
+	case name == "." || name == "..":
+		p.add(key, "%q is not a valid folder name", name)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		p.add(key, "%q must not contain control characters", name)
+	}
+}
+
+func (s *Storage) validate(p *problems) {
+	checkPath(p, "storage.root", s.Root)
+	checkFolderName(p, "storage.shared_folder", s.SharedFolder)
+}
+
+func (t *Tree) validate(p *problems) {
+	checkFolderName(p, "tree.labels.personal", t.Labels.Personal)
+	checkFolderName(p, "tree.labels.sessions", t.Labels.Sessions)
+	checkFolderName(p, "tree.labels.documents", t.Labels.Documents)
+	checkFolderName(p, "tree.labels.common", t.Labels.Common)
+
+	for _, role := range sortedKeys(t.Permissions) {
+		key := "tree.permissions." + role
+		mounts, ok := roleMounts[role]
+		if !ok {
+			p.add(key, "unknown role (%s)", strings.Join(roleNames, ", "))
+			continue
+		}
+		perms := t.Permissions[role]
+		for _, mount := range sortedKeys(perms) {
+			if !slices.Contains(mounts, mount) {
+				p.add(key+"."+mount, "unknown mount for role %s (%s)", role, strings.Join(mounts, ", "))
+				continue
+			}
+			if v := perms[mount]; v != "r" && v != "rw" {
+				p.add(key+"."+mount, "%q must be \"r\" or \"rw\"", v)
+			}
+		}
+	}
+}
+
+func (f *Filenames) validate(p *problems) {
+	switch {
+	case strings.ContainsRune(f.AllowedChars, '/'):
+		p.add("filenames.allowed_chars", "%q must not contain '/', the path separator", f.AllowedChars)
+	case strings.IndexFunc(f.AllowedChars, unicode.IsControl) >= 0:
+		p.add("filenames.allowed_chars", "%q must not contain control characters", f.AllowedChars)
+	}
+	if f.MaxLength < 1 || f.MaxLength > 255 {
+		p.add("filenames.max_length", "%d is not between 1 and 255 (bytes)", f.MaxLength)
+	}
+}

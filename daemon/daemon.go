@@ -1,0 +1,149 @@
+// Package daemon turns a configuration into running servers: it opens the
+// directory and the storage, builds the shared service and starts the
+// protocol servers. cmd/dossierd and the end-to-end tests both use it, so
+// the tests run exactly what production runs.
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/config"
+	"github.com/dossierd/dossierd/names"
+	"github.com/dossierd/dossierd/service"
+	"github.com/dossierd/dossierd/sftpd"
+	"github.com/dossierd/dossierd/vfs"
+)
+
+// Directory is what the admin commands work on: the database and the
+// storage root whose folders follow it.
+type Directory struct {
+	Store   *auth.Store
+	Storage *vfs.Storage
+	Policy  *names.Policy
+	Layout  vfs.Layout
+}
+
+// OpenDirectory opens the database and the storage root of cfg.
+func OpenDirectory(cfg *config.Config) (*Directory, error) {
+	policy, err := names.New(cfg.Filenames.AllowedChars, cfg.Filenames.MaxLength)
+	if err != nil {
+		return nil, fmt.Errorf("filenames: %w", err)
+	}
+	storage, err := vfs.OpenStorage(cfg.Storage.Root, cfg.Storage.SharedFolder)
+	if err != nil {
+		return nil, err
+	}
+	store, err := auth.Open(cfg.DataProvider.Name, auth.Options{Layout: storage, CheckName: policy.Check})
+	if err != nil {
+		storage.Close()
+		return nil, err
+	}
+	return &Directory{Store: store, Storage: storage, Policy: policy, Layout: Layout(cfg)}, nil
+}
+
+// Close releases the database and the storage root.
+func (d *Directory) Close() {
+	d.Store.Close()
+	d.Storage.Close()
+}
+
+// Layout is the tree layout of cfg: labels, permissions, shared folder.
+func Layout(cfg *config.Config) vfs.Layout {
+	perms := vfs.Permissions{}
+	for role, mounts := range cfg.Tree.Permissions {
+		perms[role] = map[string]bool{}
+		for kind, p := range mounts {
+			perms[role][kind] = p == "rw"
+		}
+	}
+	l := cfg.Tree.Labels
+	return vfs.Layout{
+		Labels:       vfs.Labels{Personal: l.Personal, Sessions: l.Sessions, Documents: l.Documents, Common: l.Common},
+		Permissions:  perms,
+		SharedFolder: cfg.Storage.SharedFolder,
+	}
+}
+
+// Daemon is a running dossierd.
+type Daemon struct {
+	*Directory
+	Config  *config.Config
+	Service *service.Service
+	SFTP    *sftpd.Server
+	// SFTPAddrs are the bound addresses (tests bind port 0).
+	SFTPAddrs []net.Addr
+	log       *slog.Logger
+}
+
+// New opens everything and binds the listeners, so that a port already in
+// use fails start-up with its address before anything is served.
+func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
+	dir, err := OpenDirectory(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{Directory: dir, Config: cfg, log: log}
+	d.Service = service.New(dir.Store, dir.Storage, service.Options{
+		Layout:      dir.Layout,
+		FS:          vfs.Options{Policy: dir.Policy, UploadMode: vfs.UploadMode(cfg.Common.UploadMode)},
+		IdleTimeout: time.Duration(cfg.Common.IdleTimeout) * time.Minute,
+		Logger:      log,
+	})
+	if len(cfg.SFTPD.Bindings) > 0 {
+		var binds []string
+		for _, b := range cfg.SFTPD.Bindings {
+			binds = append(binds, net.JoinHostPort(b.Address, strconv.Itoa(b.Port)))
+		}
+		d.SFTP, err = sftpd.New(sftpd.Config{
+			Bindings:          binds,
+			HostKeys:          cfg.SFTPD.HostKeys,
+			MaxAuthTries:      cfg.SFTPD.MaxAuthTries,
+			LoginGraceTime:    time.Duration(cfg.SFTPD.LoginGraceTime) * time.Second,
+			KeepaliveInterval: time.Duration(cfg.SFTPD.KeepaliveInterval) * time.Second,
+		}, d.Service)
+		if err == nil {
+			d.SFTPAddrs, err = d.SFTP.Listen()
+		}
+		if err != nil {
+			dir.Close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// Run serves until ctx ends, then shuts down: transfers in flight get
+// common.grace_time seconds to finish, the rest is closed and discarded.
+func (d *Daemon) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.Service.Watch(watchCtx, time.Duration(d.Config.DataProvider.PollInterval)*time.Second)
+	}()
+	if d.SFTP != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.SFTP.Serve()
+		}()
+	}
+	<-ctx.Done()
+	d.log.Info("shutting down", "grace_time_s", d.Config.Common.GraceTime)
+	grace, cancel := context.WithTimeout(context.Background(), time.Duration(d.Config.Common.GraceTime)*time.Second)
+	defer cancel()
+	if d.SFTP != nil {
+		d.SFTP.Shutdown(grace)
+	}
+	stopWatch()
+	wg.Wait()
+	d.Directory.Close()
+}

@@ -1,0 +1,271 @@
+// Package service is the protocol-neutral layer both daemons share, in the
+// way SFTPGo's common package sits under its protocols: it turns a
+// successful authentication into a connection with its own vfs.FS, keeps
+// the registry of open connections, and follows changes of the directory
+// (made by the CLI or an import in another process) to rebuild trees and
+// close the connections of accounts that may no longer log in.
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/vfs"
+)
+
+// Directory is what the service needs of the account directory;
+// *auth.Store implements it.
+type Directory interface {
+	Authenticate(ctx context.Context, login, password string) (auth.Account, error)
+	AuthenticateKey(ctx context.Context, login string, key ssh.PublicKey) (auth.Account, error)
+	Account(ctx context.Context, login string) (auth.Account, error)
+	SessionsOf(ctx context.Context, role, ref string) ([]auth.Session, error)
+	Generation(ctx context.Context) (int64, error)
+}
+
+// Options configure a Service.
+type Options struct {
+	Layout      vfs.Layout
+	FS          vfs.Options
+	IdleTimeout time.Duration // 0: none
+	Logger      *slog.Logger
+}
+
+// Service is shared by the SFTP and FTP servers of one daemon.
+type Service struct {
+	dir     Directory
+	storage *vfs.Storage
+	opts    Options
+	log     *slog.Logger
+
+	mu     sync.Mutex
+	conns  map[uint64]*Conn
+	nextID atomic.Uint64
+}
+
+// New makes the service.
+func New(dir Directory, storage *vfs.Storage, opts Options) *Service {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Service{dir: dir, storage: storage, opts: opts, log: opts.Logger, conns: map[uint64]*Conn{}}
+}
+
+// Logger is the service's logger, for the protocol servers.
+func (s *Service) Logger() *slog.Logger { return s.log }
+
+// Conn is one logged-in connection, whatever its protocol.
+type Conn struct {
+	ID       uint64
+	Protocol string // "SFTP", "FTP", "FTPS"
+	Remote   string // remote address
+	FS       *vfs.FS
+	Started  time.Time
+
+	account atomic.Pointer[auth.Account] // replaced when the directory changes
+	svc     *Service
+	kick    func(reason string) // closes the transport
+	closing sync.Once
+}
+
+// Account is the account as last read from the directory.
+func (c *Conn) Account() auth.Account { return *c.account.Load() }
+
+// Log is a logger carrying the connection's identity.
+func (c *Conn) Log() *slog.Logger {
+	a := c.account.Load()
+	return c.svc.log.With("conn", c.ID, "protocol", c.Protocol, "remote", c.Remote, "login", a.Login, "role", a.Role)
+}
+
+// Close unregisters the connection and releases its FS. The protocol
+// server calls it when the transport ends.
+func (c *Conn) Close() {
+	c.closing.Do(func() {
+		c.svc.mu.Lock()
+		delete(c.svc.conns, c.ID)
+		c.svc.mu.Unlock()
+		c.FS.Close()
+		c.Log().Info("logout", "duration", time.Since(c.Started).Round(time.Millisecond).String())
+	})
+}
+
+// ErrUnavailable is returned when a verified account may not log in now.
+var ErrUnavailable = errors.New("account unavailable")
+
+// CheckPassword verifies a password; the failure reason goes to the log,
+// the caller gets auth's uniform errors.
+func (s *Service) CheckPassword(ctx context.Context, protocol, remote, login, password string) (auth.Account, error) {
+	a, err := s.dir.Authenticate(ctx, login, password)
+	s.logAuth(protocol, remote, login, "password", err)
+	return a, err
+}
+
+// CheckKey verifies a public key.
+func (s *Service) CheckKey(ctx context.Context, protocol, remote, login string, key ssh.PublicKey) (auth.Account, error) {
+	a, err := s.dir.AuthenticateKey(ctx, login, key)
+	s.logAuth(protocol, remote, login, "publickey", err)
+	return a, err
+}
+
+func (s *Service) logAuth(protocol, remote, login, method string, err error) {
+	if err != nil {
+		s.log.Warn("login failed", "protocol", protocol, "remote", remote, "login", login, "method", method, "reason", err.Error())
+	}
+}
+
+// Open turns a verified account into a connection: its tree is built once
+// here (not per request) and rebuilt only when the directory changes.
+// kick must close the transport; the protocol server then calls Close.
+func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote string, kick func(reason string)) (*Conn, error) {
+	if err := a.Usable(time.Now()); err != nil {
+		return nil, err
+	}
+	tree, err := s.tree(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{
+		ID: s.nextID.Add(1), Protocol: protocol, Remote: remote,
+		FS: s.storage.NewFS(tree, s.opts.FS), Started: time.Now(), svc: s, kick: kick,
+	}
+	c.account.Store(&a)
+	s.mu.Lock()
+	s.conns[c.ID] = c
+	s.mu.Unlock()
+	c.Log().Info("login", "sessions", len(tree.Mounts()))
+	return c, nil
+}
+
+// Tree builds the tree an account sees (also for `dossierd tree`).
+func (s *Service) tree(ctx context.Context, a auth.Account) (*vfs.Tree, error) {
+	return BuildTree(ctx, s.dir, s.opts.Layout, a)
+}
+
+// BuildTree builds the tree of one account from the directory.
+func BuildTree(ctx context.Context, dir Directory, layout vfs.Layout, a auth.Account) (*vfs.Tree, error) {
+	id := vfs.Identity{Login: a.Login, Role: a.Role, Ref: a.Ref}
+	if a.Role != auth.RoleStaff {
+		sessions, err := dir.SessionsOf(ctx, a.Role, a.Ref)
+		if err != nil {
+			return nil, err
+		}
+		for _, se := range sessions {
+			id.Sessions = append(id.Sessions, vfs.SessionFolder{Code: se.Code, Folder: se.Folder})
+		}
+	}
+	return vfs.NewTree(id, layout), nil
+}
+
+// Conns returns the open connections.
+func (s *Service) Conns() []*Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *Conn) int { return int(a.ID) - int(b.ID) })
+	return out
+}
+
+// Kick closes one connection's transport with a logged reason.
+func (c *Conn) Kick(reason string) {
+	c.Log().Warn("closing connection", "reason", reason)
+	if c.kick != nil {
+		c.kick(reason)
+	}
+}
+
+// KickAll closes every connection (shutdown after the grace time).
+func (s *Service) KickAll(reason string) {
+	for _, c := range s.Conns() {
+		c.Kick(reason)
+	}
+}
+
+// Watch follows the directory until ctx ends: every interval it compares
+// the directory's generation counter (one cheap query) and, when it moved,
+// re-reads the accounts that are connected; it also enforces expiry and
+// the idle timeout.
+func (s *Service) Watch(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	last, _ := s.dir.Generation(ctx)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		gen, err := s.dir.Generation(ctx)
+		if err != nil {
+			s.log.Error("directory poll failed", "err", err)
+			continue
+		}
+		s.Refresh(ctx, gen != last)
+		last = gen
+	}
+}
+
+// Refresh applies directory changes (when changed) and time-based rules to
+// the open connections.
+func (s *Service) Refresh(ctx context.Context, changed bool) {
+	now := time.Now()
+	trees := map[string]*vfs.Tree{}
+	for _, c := range s.Conns() {
+		old := c.Account()
+		if s.opts.IdleTimeout > 0 && now.Sub(c.FS.LastActivity()) > s.opts.IdleTimeout {
+			c.Kick("idle timeout")
+			continue
+		}
+		if !changed {
+			if err := old.Usable(now); err != nil {
+				c.Kick(err.Error())
+			}
+			continue
+		}
+		a, err := s.dir.Account(ctx, old.Login)
+		switch {
+		case errors.Is(err, auth.ErrNotFound):
+			c.Kick("account deleted")
+			continue
+		case err != nil:
+			s.log.Error("directory read failed", "login", old.Login, "err", err)
+			continue
+		}
+		if err := a.Usable(now); err != nil {
+			c.Kick(err.Error())
+			continue
+		}
+		if a.PasswordHash != old.PasswordHash || !slices.Equal(a.PublicKeys, old.PublicKeys) {
+			c.Kick("credentials changed")
+			continue
+		}
+		if a.Role != old.Role || a.Ref != old.Ref {
+			c.Kick("account role or ref changed")
+			continue
+		}
+		key := a.Role + "\x00" + a.Ref
+		tree, ok := trees[key]
+		if !ok {
+			if tree, err = s.tree(ctx, a); err != nil {
+				s.log.Error("tree rebuild failed", "login", a.Login, "err", err)
+				continue
+			}
+			trees[key] = tree
+		}
+		c.account.Store(&a)
+		c.FS.SetTree(tree)
+	}
+}

@@ -1,0 +1,250 @@
+package sftpd
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pkg/sftp"
+
+	"github.com/dossierd/dossierd/vfs"
+)
+
+// handlers translates pkg/sftp requests into vfs calls, and vfs errors into
+// SFTP statuses whose message is the vfs sentence written for users.
+type handlers struct {
+	fs        *vfs.FS
+	log       *slog.Logger
+	transfers *atomic.Int32 // open file handles: shutdown waits for them
+}
+
+func (h *handlers) handlers() sftp.Handlers {
+	return sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}
+}
+
+// statusError carries a user-facing message and the SFTP status code that
+// pkg/sftp finds with errors.As on its unexported code type.
+type statusError struct {
+	msg  string
+	code error
+}
+
+func (e *statusError) Error() string { return e.msg }
+func (e *statusError) Unwrap() error { return e.code }
+
+func (h *handlers) fail(op, p string, err error) error {
+	if err == nil {
+		return nil
+	}
+	code := sftp.ErrSSHFxFailure
+	switch {
+	case errors.Is(err, vfs.ErrNotFound):
+		code = sftp.ErrSSHFxNoSuchFile
+	case errors.Is(err, vfs.ErrPermission), errors.Is(err, vfs.ErrReadOnly):
+		code = sftp.ErrSSHFxPermissionDenied
+	}
+	attrs := []any{"op", op, "path", p, "err", err.Error()}
+	var pe *vfs.PathError
+	if errors.As(err, &pe) && pe.Sys != nil {
+		attrs = append(attrs, "cause", pe.Sys.Error())
+	}
+	h.log.Info("refused", attrs...)
+	return &statusError{msg: err.Error(), code: code}
+}
+
+func unsupported(what string) error {
+	return &statusError{msg: what + " is not supported by this server", code: sftp.ErrSSHFxOpUnsupported}
+}
+
+// reader counts activity during long downloads so that the idle timeout
+// never cuts a transfer.
+type reader struct {
+	*os.File
+	fs   *vfs.FS
+	done func()
+}
+
+func (r *reader) Close() error {
+	r.done()
+	return r.File.Close()
+}
+
+func (r *reader) ReadAt(p []byte, off int64) (int, error) {
+	r.fs.Touch()
+	return r.File.ReadAt(p, off)
+}
+
+func (h *handlers) Fileread(r *sftp.Request) (io.ReaderAt, error) {
+	f, err := h.fs.Open(r.Filepath)
+	if err != nil {
+		return nil, h.fail("download", r.Filepath, err)
+	}
+	h.transfers.Add(1)
+	return &reader{File: f, fs: h.fs, done: sync.OnceFunc(func() { h.transfers.Add(-1) })}, nil
+}
+
+func (h *handlers) Filewrite(r *sftp.Request) (io.WriterAt, error) {
+	u, err := h.create(r)
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// OpenFile serves read-write handles; the upload reads back its own
+// temporary file.
+func (h *handlers) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
+	u, err := h.create(r)
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (h *handlers) create(r *sftp.Request) (*upload, error) {
+	flags := r.Pflags()
+	// Without TRUNC the client continues the existing content (OpenSSH
+	// reput, WinSCP resume); APPEND likewise, while its writes keep their
+	// offsets (pkg/sftp issue #295).
+	keep := !flags.Trunc || flags.Append
+	u, err := h.fs.Create(r.Filepath, keep)
+	if err != nil {
+		return nil, h.fail("upload", r.Filepath, err)
+	}
+	h.transfers.Add(1)
+	return &upload{Upload: u, h: h, start: time.Now()}, nil
+}
+
+// upload logs the outcome of a write when its handle closes.
+type upload struct {
+	*vfs.Upload
+	h     *handlers
+	start time.Time
+	once  sync.Once
+}
+
+func (u *upload) Close() error {
+	u.once.Do(func() { u.h.transfers.Add(-1) })
+	err := u.Upload.Close()
+	if err != nil {
+		return u.h.fail("upload", u.Path(), err)
+	}
+	u.h.log.Info("upload", "path", u.Path(), "bytes", u.Written(), "duration", time.Since(u.start).Round(time.Millisecond).String())
+	return nil
+}
+
+func (h *handlers) Filecmd(r *sftp.Request) error {
+	switch r.Method {
+	case "Setstat":
+		return h.setstat(r)
+	case "Rename":
+		return h.fail("rename", r.Filepath, h.fs.Rename(r.Filepath, r.Target, false))
+	case "Rmdir":
+		return h.fail("delete folder", r.Filepath, h.fs.Rmdir(r.Filepath))
+	case "Mkdir":
+		return h.fail("create folder", r.Filepath, h.fs.Mkdir(r.Filepath))
+	case "Remove":
+		return h.fail("delete", r.Filepath, h.fs.Remove(r.Filepath))
+	case "Link", "Symlink":
+		return unsupported("creating links")
+	}
+	return unsupported(r.Method)
+}
+
+// PosixRename replaces an existing target, as rename(2) does.
+func (h *handlers) PosixRename(r *sftp.Request) error {
+	return h.fail("rename", r.Filepath, h.fs.Rename(r.Filepath, r.Target, true))
+}
+
+// setstat applies times; permission and owner changes are accepted and
+// ignored (as SFTPGo's setstat_mode 1) because clients such as OpenSSH
+// "put -p" and WinSCP send them after every upload and would otherwise
+// report a failed transfer.
+func (h *handlers) setstat(r *sftp.Request) error {
+	flags := r.AttrFlags()
+	attrs := r.Attributes()
+	if flags.Size {
+		fi, err := h.fs.Stat(r.Filepath)
+		if err != nil {
+			return h.fail("set the size of", r.Filepath, err)
+		}
+		if fi.IsDir() || uint64(fi.Size()) != attrs.Size {
+			return unsupported("changing the size of a file")
+		}
+	}
+	if flags.Acmodtime {
+		err := h.fs.Chtimes(r.Filepath, time.Unix(int64(attrs.Atime), 0), time.Unix(int64(attrs.Mtime), 0))
+		return h.fail("set the time of", r.Filepath, err)
+	}
+	// Check the path exists, so a typo is still reported.
+	_, err := h.fs.Stat(r.Filepath)
+	return h.fail("change", r.Filepath, err)
+}
+
+func (h *handlers) StatVFS(r *sftp.Request) (*sftp.StatVFS, error) {
+	u, err := h.fs.StatFS(r.Filepath)
+	if err != nil {
+		return nil, h.fail("read", r.Filepath, err)
+	}
+	return &sftp.StatVFS{
+		Bsize: u.BlockSize, Frsize: u.BlockSize, Blocks: u.Blocks, Bfree: u.BlocksFree, Bavail: u.BlocksAvail,
+		Files: u.Files, Ffree: u.FilesFree, Favail: u.FilesFree, Namemax: u.NameMax,
+	}, nil
+}
+
+type lister []os.FileInfo
+
+func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
+	if off >= int64(len(l)) {
+		return 0, io.EOF
+	}
+	n := copy(dst, l[off:])
+	if n < len(dst) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
+	switch r.Method {
+	case "List":
+		entries, err := h.fs.List(r.Filepath)
+		if err != nil {
+			return nil, h.fail("list", r.Filepath, err)
+		}
+		out := make(lister, len(entries))
+		for i, e := range entries {
+			out[i] = e
+		}
+		return out, nil
+	case "Stat":
+		fi, err := h.fs.Stat(r.Filepath)
+		if err != nil {
+			return nil, h.fail("read", r.Filepath, err)
+		}
+		return lister{fi}, nil
+	case "Readlink":
+		return nil, unsupported("reading links")
+	}
+	return nil, unsupported(r.Method)
+}
+
+// Lstat is Stat: links are resolved inside the mount and shown as what
+// they lead to.
+func (h *handlers) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
+	r.Method = "Stat"
+	return h.Filelist(r)
+}
+
+// RealPath canonicalises without touching the disk: the tree decides.
+func (h *handlers) RealPath(p string) (string, error) {
+	clean, err := vfs.CleanPath(p)
+	if err != nil {
+		return "", h.fail("read", p, &vfs.PathError{Op: "read", Path: p, Err: err})
+	}
+	return clean, nil
+}

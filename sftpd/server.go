@@ -1,0 +1,307 @@
+// Package sftpd serves SFTP over x/crypto/ssh and pkg/sftp's
+// RequestServer, translating requests into vfs calls.
+package sftpd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/service"
+)
+
+// Config is the sftpd section, already validated.
+type Config struct {
+	Bindings          []string // host:port
+	HostKeys          []string // paths; generated when absent
+	MaxAuthTries      int
+	LoginGraceTime    time.Duration // to complete the handshake and authentication
+	KeepaliveInterval time.Duration // 0: off
+}
+
+// Server is the SFTP server.
+type Server struct {
+	cfg Config
+	svc *service.Service
+	ssh *ssh.ServerConfig
+	log *slog.Logger
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	conns     map[*conn]struct{}
+	closing   atomic.Bool
+	wg        sync.WaitGroup
+}
+
+// New prepares the server: host keys are loaded or generated here, so a
+// problem with them stops start-up with the file's name.
+func New(cfg Config, svc *service.Service) (*Server, error) {
+	s := &Server{cfg: cfg, svc: svc, log: svc.Logger().With("server", "sftpd"), conns: map[*conn]struct{}{}}
+	algs := ssh.SupportedAlgorithms() // modern only: no CBC, no SHA-1 MACs, no DH group1
+	s.ssh = &ssh.ServerConfig{
+		Config:                  ssh.Config{KeyExchanges: algs.KeyExchanges, Ciphers: algs.Ciphers, MACs: algs.MACs},
+		MaxAuthTries:            cfg.MaxAuthTries,
+		PasswordCallback:        s.password,
+		PublicKeyCallback:       s.publicKey,
+		ServerVersion:           "SSH-2.0-dossierd",
+		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
+	}
+	if len(cfg.HostKeys) == 0 {
+		return nil, errors.New("sftpd: no host key configured")
+	}
+	for _, p := range cfg.HostKeys {
+		signer, err := loadHostKey(p)
+		if err != nil {
+			return nil, fmt.Errorf("sftpd: %w", err)
+		}
+		s.ssh.AddHostKey(signer)
+	}
+	return s, nil
+}
+
+const accountKey = "account"
+
+func (s *Server) password(meta ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+	a, err := s.svc.CheckPassword(context.Background(), "SFTP", meta.RemoteAddr().String(), meta.User(), string(pw))
+	return s.permissions(a, err)
+}
+
+func (s *Server) publicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+	a, err := s.svc.CheckKey(context.Background(), "SFTP", meta.RemoteAddr().String(), meta.User(), key)
+	return s.permissions(a, err)
+}
+
+// permissions passes the verified account to the connection. A disabled or
+// expired account gets a banner saying so: the client's log then tells the
+// user why, not just "permission denied".
+func (s *Server) permissions(a auth.Account, err error) (*ssh.Permissions, error) {
+	switch {
+	case errors.Is(err, auth.ErrDisabled):
+		return nil, &ssh.BannerError{Err: err, Message: "This account is disabled. Please contact your training centre.\n"}
+	case errors.Is(err, auth.ErrExpired):
+		return nil, &ssh.BannerError{Err: err, Message: "This account has expired. Please contact your training centre.\n"}
+	case err != nil:
+		return nil, err
+	}
+	return &ssh.Permissions{ExtraData: map[any]any{accountKey: a}}, nil
+}
+
+// Listen binds every configured address; with port 0 the kernel picks one
+// (tests). It returns the bound addresses.
+func (s *Server) Listen() ([]net.Addr, error) {
+	var addrs []net.Addr
+	for _, b := range s.cfg.Bindings {
+		l, err := net.Listen("tcp", b)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sftpd: listen on %s: %w", b, err)
+		}
+		s.mu.Lock()
+		s.listeners = append(s.listeners, l)
+		s.mu.Unlock()
+		addrs = append(addrs, l.Addr())
+		s.log.Info("listening", "address", l.Addr().String())
+	}
+	return addrs, nil
+}
+
+// Serve accepts connections on the bound listeners until Shutdown.
+func (s *Server) Serve() {
+	s.mu.Lock()
+	ls := append([]net.Listener(nil), s.listeners...)
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, l := range ls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.acceptLoop(l)
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *Server) acceptLoop(l net.Listener) {
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Error("accept failed", "err", err)
+			time.Sleep(50 * time.Millisecond) // e.g. out of file descriptors: do not spin
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.handle(nc)
+		}()
+	}
+}
+
+// conn is one SSH connection and its open SFTP handles.
+type conn struct {
+	nc        net.Conn
+	transfers atomic.Int32
+}
+
+func (s *Server) track(c *conn, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.conns[c] = struct{}{}
+	} else {
+		delete(s.conns, c)
+	}
+}
+
+func (s *Server) handle(nc net.Conn) {
+	c := &conn{nc: nc}
+	s.track(c, true)
+	defer s.track(c, false)
+	defer nc.Close()
+	remote := nc.RemoteAddr().String()
+	if s.cfg.LoginGraceTime > 0 {
+		nc.SetDeadline(time.Now().Add(s.cfg.LoginGraceTime))
+	}
+	sc, chans, reqs, err := ssh.NewServerConn(nc, s.ssh)
+	if err != nil {
+		s.log.Debug("handshake failed", "remote", remote, "err", err)
+		return
+	}
+	defer sc.Close()
+	nc.SetDeadline(time.Time{})
+	go ssh.DiscardRequests(reqs)
+
+	a := sc.Permissions.ExtraData[accountKey].(auth.Account)
+	sess, err := s.svc.Open(context.Background(), a, "SFTP", remote, func(string) { sc.Close() })
+	if err != nil {
+		s.log.Warn("login refused", "remote", remote, "login", a.Login, "reason", err.Error())
+		return
+	}
+	defer sess.Close()
+	if s.cfg.KeepaliveInterval > 0 {
+		go s.keepalive(sc)
+	}
+	h := &handlers{fs: sess.FS, log: sess.Log(), transfers: &c.transfers}
+	for nch := range chans {
+		if nch.ChannelType() != "session" {
+			nch.Reject(ssh.UnknownChannelType, "only SFTP sessions are served")
+			continue
+		}
+		ch, chReqs, err := nch.Accept()
+		if err != nil {
+			continue
+		}
+		go s.session(ch, chReqs, h)
+	}
+}
+
+// session serves one channel: the sftp subsystem, and a readable refusal
+// for a shell or a command.
+func (s *Server) session(ch ssh.Channel, reqs <-chan *ssh.Request, h *handlers) {
+	defer ch.Close()
+	for req := range reqs {
+		switch {
+		case req.Type == "subsystem" && len(req.Payload) >= 4 && string(req.Payload[4:]) == "sftp":
+			req.Reply(true, nil)
+			go ssh.DiscardRequests(reqs)
+			rs := sftp.NewRequestServer(ch, h.handlers(), sftp.WithRSAllocator())
+			if err := rs.Serve(); err != nil && !errors.Is(err, net.ErrClosed) && err.Error() != "EOF" {
+				h.log.Debug("sftp session ended", "err", err)
+			}
+			rs.Close()
+			return
+		case req.Type == "shell" || req.Type == "exec":
+			req.Reply(true, nil)
+			fmt.Fprint(ch.Stderr(), "This server only provides SFTP: use an SFTP client such as FileZilla, WinSCP or sftp.\r\n")
+			ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{1}))
+			return
+		case req.Type == "env" || req.Type == "pty-req":
+			req.Reply(true, nil) // harmless; clients send them before the subsystem
+		default:
+			req.Reply(false, nil)
+		}
+	}
+}
+
+// keepalive detects dead peers (a laptop closed mid-session) so their
+// uploads are discarded and their slots freed.
+func (s *Server) keepalive(sc *ssh.ServerConn) {
+	t := time.NewTicker(s.cfg.KeepaliveInterval)
+	defer t.Stop()
+	for range t.C {
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := sc.SendRequest("keepalive@openssh.com", true, nil)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				return // connection gone
+			}
+		case <-time.After(3 * s.cfg.KeepaliveInterval):
+			s.log.Info("no answer to keepalive; closing", "remote", sc.RemoteAddr().String())
+			sc.Close()
+			return
+		}
+	}
+}
+
+// Close stops at once: listeners and connections.
+func (s *Server) Close() {
+	s.closing.Store(true)
+	s.mu.Lock()
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.nc.Close()
+	}
+	s.mu.Unlock()
+}
+
+// Shutdown stops accepting, closes connections with no transfer in flight,
+// lets the others finish until ctx ends, then closes them: their uploads
+// are discarded (never published half-written).
+func (s *Server) Shutdown(ctx context.Context) {
+	s.closing.Store(true)
+	s.mu.Lock()
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		for c := range s.conns {
+			if c.transfers.Load() == 0 {
+				c.nc.Close()
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			s.Close()
+			<-done
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package vfs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Storage is the storage root of SPEC section 2. Every access below it goes
+// through os.Root, so neither "..", nor an absolute path, nor a symlink on
+// disk can lead out of it.
+type Storage struct {
+	root   *os.Root
+	path   string
+	shared string
+
+	mu    sync.Mutex
+	mkdir map[string]bool // folders already known to exist, to keep logins cheap
+}
+
+// OpenStorage opens (creating if needed) the storage root and its fixed
+// top-level folders.
+func OpenStorage(dir, sharedFolder string) (*Storage, error) {
+	if !safeElem(sharedFolder) {
+		return nil, fmt.Errorf("storage: shared folder %q must be a single folder name", sharedFolder)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	r, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	s := &Storage{root: r, path: abs, shared: sharedFolder, mkdir: map[string]bool{}}
+	for _, d := range []string{"clients", "stagiaires", "intervenants", "sessions", sharedFolder} {
+		if err := s.ensure(d); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Path is the absolute path of the storage root, for messages and tests.
+func (s *Storage) Path() string { return s.path }
+
+// SharedFolder is the name of the FTPDOSSIERPERSO folder.
+func (s *Storage) SharedFolder() string { return s.shared }
+
+// Close releases the root.
+func (s *Storage) Close() error { return s.root.Close() }
+
+func (s *Storage) ensure(rel string) error {
+	s.mu.Lock()
+	done := s.mkdir[rel]
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := s.root.MkdirAll(rel, 0o755); err != nil {
+		return fmt.Errorf("storage: cannot create folder %q: %w", rel, err)
+	}
+	s.mu.Lock()
+	s.mkdir[rel] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// AccountFolder creates the exchange folder of a client, trainee or trainer.
+func (s *Storage) AccountFolder(role, ref string) error {
+	d, ok := roleDirs[role]
+	if !ok {
+		return nil // staff have no folder of their own
+	}
+	if !safeElem(ref) {
+		return fmt.Errorf("storage: ref %q cannot be a folder name", ref)
+	}
+	return s.ensure(d + "/" + ref)
+}
+
+// SessionFolders creates sessions/<code> and its commun-* folders.
+func (s *Storage) SessionFolders(code string) error {
+	if !safeElem(code) {
+		return fmt.Errorf("storage: session code %q cannot be a folder name", code)
+	}
+	for _, d := range []string{"commun-clients", "commun-stagiaires"} {
+		if err := s.ensure("sessions/" + code + "/" + d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EnrollmentFolder creates sessions/<code>/<role dir>/<ref>.
+func (s *Storage) EnrollmentFolder(code, role, ref string) error {
+	d, ok := roleDirs[role]
+	if !ok {
+		return fmt.Errorf("storage: role %q has no session folder", role)
+	}
+	if !safeElem(code) || !safeElem(ref) {
+		return fmt.Errorf("storage: session %q / ref %q cannot be folder names", code, ref)
+	}
+	if err := s.SessionFolders(code); err != nil {
+		return err
+	}
+	return s.ensure("sessions/" + code + "/" + d + "/" + ref)
+}
+
+// openMount opens the root of one mount. Each mount gets its own os.Root
+// so that a symlink in one client's folder cannot reach another's.
+func (s *Storage) openMount(m *Mount) (*os.Root, error) {
+	r, err := s.root.OpenRoot(m.Dir)
+	if os.IsNotExist(err) {
+		// The folder was created with the account or enrollment; if the TMS
+		// removed it since, recreate it rather than show a broken mount.
+		if err = s.root.MkdirAll(m.Dir, 0o755); err == nil {
+			r, err = s.root.OpenRoot(m.Dir)
+		}
+	}
+	return r, err
+}
