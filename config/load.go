@@ -195,9 +195,9 @@ func position(data []byte, offset int64, atEOF bool) (line, col int) {
 // checkFile checks the parsed file against the shape of Config: unknown
 // keys, wrong types, non-integral numbers. It returns the document with
 // lower-cased keys (viper is case-insensitive, so we are too), numbers as
-// int, and partial binding entries completed with the binding defaults,
-// so that {"port": 2222} alone does not silently mean address "" and
-// tls_mode 0 by accident of Go zero values only.
+// int, and binding entries completed with the default binding's fields:
+// viper replaces lists whole, so without this an entry that leaves out
+// "port" would get 0, which means "any free port", not the usual port.
 func (l *loader) checkFile(doc map[string]any) map[string]any {
 	out, _ := l.walk("", reflect.TypeFor[Config](), doc).(map[string]any)
 	if out == nil {
@@ -231,7 +231,7 @@ func (l *loader) walk(path string, t reflect.Type, v any) any {
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			l.addf("%s: expected an object, got %s", orTop(path), describe(v))
+			l.addf("%s: expected an object, got %s", path, describe(v))
 			return nil
 		}
 		fields := map[string]reflect.Type{}
@@ -245,14 +245,14 @@ func (l *loader) walk(path string, t reflect.Type, v any) any {
 			lk := strings.ToLower(k)
 			key := joinKey(path, lk)
 			ft, ok := fields[lk]
-			switch {
-			case !ok:
+			if !ok {
 				l.addf("unknown key %q", joinKey(path, k))
-			case out[lk] != nil:
-				l.addf("duplicate key %q (keys are not case-sensitive)", key)
-			default:
-				out[lk] = l.walk(key, ft, m[k])
+				continue
 			}
+			if l.duplicate(out, lk, key) {
+				continue
+			}
+			out[lk] = l.walk(key, ft, m[k])
 		}
 		return out
 	case reflect.Map:
@@ -265,8 +265,7 @@ func (l *loader) walk(path string, t reflect.Type, v any) any {
 		for _, k := range sortedKeys(m) {
 			lk := strings.ToLower(k)
 			key := joinKey(path, lk)
-			if out[lk] != nil {
-				l.addf("duplicate key %q (keys are not case-sensitive)", key)
+			if l.duplicate(out, lk, key) {
 				continue
 			}
 			out[lk] = l.walk(key, t.Elem(), m[k])
@@ -313,11 +312,14 @@ func (l *loader) walk(path string, t reflect.Type, v any) any {
 	panic("config: unsupported field type " + t.String()) // a programming error in this package
 }
 
-func orTop(path string) string {
-	if path == "" {
-		return "top level"
+// duplicate reports keys that differ only in case: viper would keep one
+// of them at random.
+func (l *loader) duplicate(out map[string]any, lk, key string) bool {
+	if _, seen := out[lk]; seen {
+		l.addf("duplicate key %q (keys are not case-sensitive)", key)
+		return true
 	}
-	return path
+	return false
 }
 
 func joinKey(path, k string) string {
@@ -422,12 +424,11 @@ func defaultLeaves() map[string]any {
 	return flatten("", toMap(reflect.ValueOf(defaults())).(map[string]any), map[string]any{})
 }
 
-// bindingEnvFields are the binding fields the environment can set, with
-// whether they are integers.
-var bindingEnvFields = map[string]map[string]bool{
-	"sftpd": {"address": false, "port": true},
-	"ftpd": {"address": false, "port": true, "tls_mode": true, "force_passive_ip": false,
-		"certificate_file": false, "certificate_key_file": false},
+// bindingEnvFields are the binding fields the environment can set, as
+// read by applyBindingEnv.
+var bindingEnvFields = map[string][]string{
+	"sftpd": {"address", "port"},
+	"ftpd":  {"address", "port", "tls_mode", "force_passive_ip", "certificate_file", "certificate_key_file"},
 }
 
 func bindingEnvName(section string, idx int, field string) string {
@@ -471,7 +472,7 @@ func (l *loader) checkEnv() {
 	}
 	for section, fields := range bindingEnvFields {
 		for idx := range envBindings {
-			for field := range fields {
+			for _, field := range fields {
 				known[bindingEnvName(section, idx, field)] = true
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,6 +258,7 @@ func (f *FS) List(vpath string) ([]*FileInfo, error) {
 	if err != nil {
 		return nil, osErr("list", loc.Path, err)
 	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	out := make([]*FileInfo, 0, len(entries))
 	for _, e := range entries {
 		n := e.Name()

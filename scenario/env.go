@@ -1,0 +1,97 @@
+// Package scenario is the protocol-neutral test harness: a running daemon
+// on the demo directory (Env), and one table of isolation and refusal
+// scenarios (Table) that every protocol adapter runs through its own
+// client (a Client), so SFTP and FTP are held to the very same outcomes.
+package scenario
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dossierd/dossierd"
+	"github.com/dossierd/dossierd/config"
+	"github.com/dossierd/dossierd/daemon"
+)
+
+// Env is a daemon running in a temporary folder on the demo directory.
+type Env struct {
+	Dir       string // the folder of the (virtual) config file
+	Config    *config.Config
+	Daemon    *daemon.Daemon
+	Passwords map[string]string // demo login -> password
+	stop      context.CancelFunc
+	done      chan struct{}
+}
+
+// Start runs a daemon for one test: loopback, kernel-chosen ports, demo
+// directory loaded, plus two symlinks planted in acme's folder that point
+// at globex's documents (they must stay unreachable). mutate may adjust
+// the configuration before start.
+func Start(t testing.TB, mutate func(*config.Config)) *Env {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default(dir)
+	cfg.SFTPD.Bindings = []config.Binding{{Address: "127.0.0.1", Port: 0}}
+	cfg.FTPD.Bindings = nil
+	cfg.Common.GraceTime = 2
+	cfg.DataProvider.PollInterval = 1
+	if mutate != nil {
+		mutate(cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	d, err := daemon.New(cfg, log)
+	if err != nil {
+		t.Fatalf("daemon: %v", err)
+	}
+	logins, err := dossierd.LoadDemo(context.Background(), d.Store, d.Storage.Path())
+	if err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	e := &Env{Dir: dir, Config: cfg, Daemon: d, Passwords: map[string]string{}, done: make(chan struct{})}
+	for _, l := range logins {
+		e.Passwords[l.Login] = l.Password
+	}
+	acme := filepath.Join(d.Storage.Path(), "clients", "C0042")
+	for name, target := range map[string]string{
+		"globex-link": "../../sessions/S2026-014/clients/C0043",
+		"abs-link":    filepath.Join(d.Storage.Path(), "sessions", "S2026-014", "clients", "C0043"),
+	} {
+		if err := os.Symlink(target, filepath.Join(acme, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.stop = cancel
+	go func() {
+		defer close(e.done)
+		d.Run(ctx)
+	}()
+	t.Cleanup(e.Stop)
+	return e
+}
+
+// Stop shuts the daemon down and waits for it (idempotent).
+func (e *Env) Stop() {
+	e.stop()
+	select {
+	case <-e.done:
+	case <-time.After(30 * time.Second):
+		panic("daemon did not stop within 30s")
+	}
+}
+
+// SFTPAddr is the SFTP listener's address.
+func (e *Env) SFTPAddr() string { return e.Daemon.SFTPAddrs[0].String() }
+
+// Disk is the physical path of a storage-relative path.
+func (e *Env) Disk(rel string) string {
+	return filepath.Join(e.Daemon.Storage.Path(), filepath.FromSlash(rel))
+}
