@@ -59,6 +59,9 @@ func ParsePublicKey(line string) (string, error) {
 // diagnoseKey says what is wrong with a line ssh.ParseAuthorizedKey
 // rejected, which only ever says "no key found".
 func diagnoseKey(line string) string {
+	if strings.HasPrefix(line, "-----BEGIN") {
+		return "is a PEM block (a private key?), not an authorized_keys line"
+	}
 	f := strings.Fields(line)
 	if len(f) < 2 {
 		return `is not of the form "TYPE BASE64 [COMMENT]"`

@@ -82,7 +82,7 @@ func TestParsePublicKey(t *testing.T) {
 		{"bad base64", "ssh-ed25519 AAAA@@@", "has key data that is not valid base64", false},
 		{"garbage data", "ssh-ed25519 AAAAAAAA", "has invalid key data", false},
 		{"wrong type", "ssh-rsa " + f[1], `says "ssh-rsa" but its key data is "ssh-ed25519"`, false},
-		{"private key", "-----BEGIN OPENSSH PRIVATE KEY-----", `is not of the form`, false},
+		{"private key", "-----BEGIN OPENSSH PRIVATE KEY-----", `is a PEM block`, false},
 	}
 	for _, tt := range tests {
 		got, err := ParsePublicKey(tt.in)

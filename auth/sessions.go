@@ -187,9 +187,11 @@ func (s *Store) Enroll(ctx context.Context, e Enrollment) error {
 		if err != nil {
 			return dbError(err)
 		}
-		// OR IGNORE: an existing enrolment is left as it is, and no
-		// trigger fires, so the generation does not move either.
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO enrollments (session_id, role, ref) VALUES (?, ?, ?)`, id, e.Role, e.Ref); err != nil {
+		// An existing enrolment is left as it is, and no trigger fires, so
+		// the generation does not move either. (ON CONFLICT rather than OR
+		// IGNORE, which would also swallow CHECK and NOT NULL failures.)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollments (session_id, role, ref) VALUES (?, ?, ?)
+			ON CONFLICT (session_id, role, ref) DO NOTHING`, id, e.Role, e.Ref); err != nil {
 			return dbError(err)
 		}
 		if s.layout != nil {

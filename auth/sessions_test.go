@@ -271,11 +271,16 @@ func TestLayoutCalls(t *testing.T) {
 		do   func() error
 		want []string
 	}{
-		{"client", func() error { _, err := s.AddAccount(ctx, Account{Login: "acme", Role: RoleClient, Ref: "C42"}, ""); return err },
+		{"client", func() error {
+			_, err := s.AddAccount(ctx, Account{Login: "acme", Role: RoleClient, Ref: "C42"}, "")
+			return err
+		},
 			[]string{"account(client,C42)"}},
 		{"staff", func() error { _, err := s.AddAccount(ctx, Account{Login: "boss", Role: RoleStaff}, ""); return err },
 			nil},
-		{"rename only", func() error { return s.UpdateAccount(ctx, Account{Login: "acme", Role: RoleClient, Ref: "C42", Name: "ACME"}) },
+		{"rename only", func() error {
+			return s.UpdateAccount(ctx, Account{Login: "acme", Role: RoleClient, Ref: "C42", Name: "ACME"})
+		},
 			nil},
 		{"new ref", func() error { return s.UpdateAccount(ctx, Account{Login: "acme", Role: RoleClient, Ref: "C43"}) },
 			[]string{"account(client,C43)"}},

@@ -397,7 +397,7 @@ func TestCustomPolicies(t *testing.T) {
 }
 
 func TestDefault(t *testing.T) {
-	if Default() != Default() {
+	if a, b := Default(), Default(); a != b {
 		t.Error("Default() should return the shared policy")
 	}
 	p, err := New(DefaultAllowed, DefaultMaxBytes)
