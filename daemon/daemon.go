@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/config"
+	"github.com/dossierd/dossierd/defender"
 	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/sftpd"
@@ -79,7 +82,29 @@ type Daemon struct {
 	SFTP    *sftpd.Server
 	// SFTPAddrs are the bound addresses (tests bind port 0).
 	SFTPAddrs []net.Addr
+	Defender  *defender.Defender
+	Audit     *audit.Recorder
+	bans      *defender.Persist
 	log       *slog.Logger
+}
+
+// defenderConfig converts common.defender (validated by config).
+func defenderConfig(c config.Defender) defender.Config {
+	var safe []netip.Prefix
+	for _, s := range c.Safelist {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			safe = append(safe, p)
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			safe = append(safe, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return defender.Config{
+		Enabled: c.Enabled, BanTime: time.Duration(c.BanTime) * time.Minute, BanTimeIncrement: c.BanTimeIncrement,
+		Threshold: c.Threshold, ScoreInvalid: c.ScoreInvalid, ScoreValid: c.ScoreValid,
+		ScoreLimitExceeded: c.ScoreLimitExceeded, ScoreNoAuth: c.ScoreNoAuth,
+		ObservationTime:  time.Duration(c.ObservationTime) * time.Minute,
+		EntriesSoftLimit: c.EntriesSoftLimit, EntriesHardLimit: c.EntriesHardLimit, Safelist: safe,
+	}
 }
 
 // New opens everything and binds the listeners, so that a port already in
@@ -90,11 +115,29 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		return nil, err
 	}
 	d := &Daemon{Directory: dir, Config: cfg, log: log}
+	ctx := context.Background()
+	d.Defender = defender.New(defenderConfig(cfg.Common.Defender), nil)
+	d.Defender.OnBan = func(ip netip.Addr, until time.Time) {
+		log.Warn("address banned", "ip", ip.String(), "until", until.Format(time.RFC3339))
+	}
+	if d.bans, err = defender.OpenPersist(ctx, dir.Store.DB()); err == nil {
+		err = d.bans.Load(ctx, d.Defender)
+	}
+	if err == nil {
+		d.Audit, err = audit.NewRecorder(ctx, dir.Store.DB(), log)
+	}
+	if err != nil {
+		dir.Close()
+		return nil, err
+	}
 	d.Service = service.New(dir.Store, dir.Storage, service.Options{
 		Layout:      dir.Layout,
 		FS:          vfs.Options{Policy: dir.Policy, UploadMode: vfs.UploadMode(cfg.Common.UploadMode)},
 		IdleTimeout: time.Duration(cfg.Common.IdleTimeout) * time.Minute,
 		Logger:      log,
+		Audit:       d.Audit,
+		Defender:    d.Defender,
+		Limits:      &defender.Limits{MaxTotal: cfg.Common.MaxTotalConnections, MaxPerHost: cfg.Common.MaxPerHostConnections},
 	})
 	if len(cfg.SFTPD.Bindings) > 0 {
 		var binds []string
@@ -112,6 +155,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			d.SFTPAddrs, err = d.SFTP.Listen()
 		}
 		if err != nil {
+			d.Audit.Close()
 			dir.Close()
 			return nil, err
 		}
@@ -124,10 +168,15 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 func (d *Daemon) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	watchCtx, stopWatch := context.WithCancel(context.Background())
-	wg.Add(1)
+	poll := time.Duration(d.Config.DataProvider.PollInterval) * time.Second
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		d.Service.Watch(watchCtx, time.Duration(d.Config.DataProvider.PollInterval)*time.Second)
+		d.Service.Watch(watchCtx, poll)
+	}()
+	go func() {
+		defer wg.Done()
+		d.housekeeping(watchCtx, poll)
 	}()
 	if d.SFTP != nil {
 		wg.Add(1)
@@ -145,5 +194,37 @@ func (d *Daemon) Run(ctx context.Context) {
 	}
 	stopWatch()
 	wg.Wait()
+	d.Audit.Close()
 	d.Directory.Close()
+}
+
+// housekeeping shares the defender's state with the CLI (and applies the
+// unbans it queued) at every poll, and applies the audit retention daily.
+func (d *Daemon) housekeeping(ctx context.Context, poll time.Duration) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	var pruned time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		unbanned, err := d.bans.Sync(ctx, d.Defender)
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("defender sync failed", "err", err)
+		}
+		for _, ip := range unbanned {
+			d.log.Info("address unbanned", "ip", ip.String())
+		}
+		if time.Since(pruned) > 24*time.Hour {
+			pruned = time.Now()
+			cutoff := pruned.AddDate(0, 0, -d.Config.Audit.RetentionDays)
+			if n, err := audit.Prune(ctx, d.Store.DB(), cutoff); err != nil && ctx.Err() == nil {
+				d.log.Error("audit retention failed", "err", err)
+			} else if n > 0 {
+				d.log.Info("audit retention", "deleted", n, "before", cutoff.Format(time.DateOnly))
+			}
+		}
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"net/netip"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,7 +19,9 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/defender"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -29,6 +33,7 @@ type Directory interface {
 	Account(ctx context.Context, login string) (auth.Account, error)
 	SessionsOf(ctx context.Context, role, ref string) ([]auth.Session, error)
 	Generation(ctx context.Context) (int64, error)
+	LoginKnown(ctx context.Context, login string) (bool, error)
 }
 
 // Options configure a Service.
@@ -37,6 +42,9 @@ type Options struct {
 	FS          vfs.Options
 	IdleTimeout time.Duration // 0: none
 	Logger      *slog.Logger
+	Audit       *audit.Recorder    // nil: no trail
+	Defender    *defender.Defender // nil: no bans
+	Limits      *defender.Limits   // nil: no limits
 }
 
 // Service is shared by the SFTP and FTP servers of one daemon.
@@ -85,6 +93,20 @@ func (c *Conn) Log() *slog.Logger {
 	return c.svc.log.With("conn", c.ID, "protocol", c.Protocol, "remote", c.Remote, "login", a.Login, "role", a.Role)
 }
 
+// Audit records one operation of this connection in the trail.
+func (c *Conn) Audit(action, path, target string, bytes int64, d time.Duration, err error) {
+	if c.svc.opts.Audit == nil {
+		return
+	}
+	a := c.account.Load()
+	result := "ok"
+	if err != nil {
+		result = err.Error()
+	}
+	c.svc.opts.Audit.Record(audit.Event{Login: a.Login, Role: a.Role, Remote: c.Remote, Protocol: c.Protocol,
+		Action: action, Path: path, Target: target, Bytes: bytes, Duration: d, Result: result})
+}
+
 // Close unregisters the connection and releases its FS. The protocol
 // server calls it when the transport ends.
 func (c *Conn) Close() {
@@ -100,26 +122,82 @@ func (c *Conn) Close() {
 // ErrUnavailable is returned when a verified account may not log in now.
 var ErrUnavailable = errors.New("account unavailable")
 
-// CheckPassword verifies a password; the failure reason goes to the log,
-// the caller gets auth's uniform errors.
+// CheckPassword verifies a password. A failure scores the remote address
+// (unknown login and wrong password score differently, as in SFTPGo) and
+// goes to the audit trail; the caller gets auth's uniform errors.
 func (s *Service) CheckPassword(ctx context.Context, protocol, remote, login, password string) (auth.Account, error) {
 	a, err := s.dir.Authenticate(ctx, login, password)
-	s.logAuth(protocol, remote, login, "password", err)
+	s.authFailed(ctx, protocol, remote, login, "password", err)
 	return a, err
 }
 
 // CheckKey verifies a public key.
 func (s *Service) CheckKey(ctx context.Context, protocol, remote, login string, key ssh.PublicKey) (auth.Account, error) {
 	a, err := s.dir.AuthenticateKey(ctx, login, key)
-	s.logAuth(protocol, remote, login, "publickey", err)
+	s.authFailed(ctx, protocol, remote, login, "publickey", err)
 	return a, err
 }
 
-func (s *Service) logAuth(protocol, remote, login, method string, err error) {
-	if err != nil {
-		s.log.Warn("login failed", "protocol", protocol, "remote", remote, "login", login, "method", method, "reason", err.Error())
+func (s *Service) authFailed(ctx context.Context, protocol, remote, login, method string, err error) {
+	if err == nil {
+		return
+	}
+	if method == "publickey" && errors.Is(err, auth.ErrInvalidCredentials) {
+		// A key offered and not accepted is how clients probe their keys
+		// before trying the password: not a guess, not a login attempt.
+		s.log.Debug("public key not accepted", "protocol", protocol, "remote", remote, "login", login)
+		return
+	}
+	s.log.Warn("login failed", "protocol", protocol, "remote", remote, "login", login, "method", method, "reason", err.Error())
+	s.opts.Audit.Record(audit.Event{Login: login, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
+	if !s.opts.Defender.Enabled() {
+		return
+	}
+	ev := defender.LoginFailed
+	if known, kerr := s.dir.LoginKnown(ctx, login); kerr == nil && !known {
+		ev = defender.LoginUnknown
+	}
+	if ip := hostOf(remote); s.opts.Defender.Add(ip, ev) {
+		s.log.Warn("address banned", "remote", ip.String(), "until", s.opts.Defender.BannedUntil(ip).Format(time.RFC3339))
 	}
 }
+
+func hostOf(remote string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+// ErrBanned refuses a banned address at accept.
+var ErrBanned = errors.New("too many failed logins from your address: try again later")
+
+// Admit is called at accept, before any handshake: a banned address is
+// refused, and the connection takes a slot of the connection limits. The
+// caller must call release when the connection ends.
+func (s *Service) Admit(remote net.Addr) (release func(), err error) {
+	ip := defender.AddrOf(remote)
+	if s.opts.Defender.IsBanned(ip) {
+		return nil, ErrBanned
+	}
+	if s.opts.Limits == nil {
+		return func() {}, nil
+	}
+	release, err = s.opts.Limits.Admit(ip)
+	if err != nil {
+		s.log.Warn("connection refused", "remote", remote.String(), "reason", err.Error())
+		s.opts.Defender.Add(ip, defender.LimitExceeded)
+	}
+	return release, err
+}
+
+// NoAuth scores a connection that ended without trying to authenticate.
+func (s *Service) NoAuth(remote net.Addr) {
+	s.opts.Defender.Add(defender.AddrOf(remote), defender.NoAuth)
+}
+
+// Defender is the shared defender (nil when disabled).
+func (s *Service) Defender() *defender.Defender { return s.opts.Defender }
 
 // Open turns a verified account into a connection: its tree is built once
 // here (not per request) and rebuilt only when the directory changes.
@@ -140,7 +218,8 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 	s.mu.Lock()
 	s.conns[c.ID] = c
 	s.mu.Unlock()
-	c.Log().Info("login", "sessions", len(tree.Mounts()))
+	c.Log().Info("login", "mounts", len(tree.Mounts()))
+	c.Audit(audit.Login, "", "", 0, 0, nil)
 	return c, nil
 }
 

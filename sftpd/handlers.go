@@ -11,6 +11,8 @@ import (
 
 	"github.com/pkg/sftp"
 
+	"github.com/dossierd/dossierd/audit"
+	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -18,6 +20,7 @@ import (
 // SFTP statuses whose message is the vfs sentence written for users.
 type handlers struct {
 	fs        *vfs.FS
+	conn      *service.Conn
 	log       *slog.Logger
 	transfers *atomic.Int32 // open file handles: shutdown waits for them
 }
@@ -39,6 +42,10 @@ func (e *statusError) Unwrap() error { return e.code }
 func (h *handlers) fail(op, p string, err error) error {
 	if err == nil {
 		return nil
+	}
+	var already *statusError
+	if errors.As(err, &already) {
+		return err
 	}
 	code := sftp.ErrSSHFxFailure
 	switch {
@@ -64,27 +71,36 @@ func unsupported(what string) error {
 // never cuts a transfer.
 type reader struct {
 	*os.File
-	fs   *vfs.FS
-	done func()
+	h     *handlers
+	path  string
+	start time.Time
+	bytes atomic.Int64
+	done  sync.Once
 }
 
 func (r *reader) Close() error {
-	r.done()
+	r.done.Do(func() {
+		r.h.transfers.Add(-1)
+		r.h.conn.Audit(audit.Download, r.path, "", r.bytes.Load(), time.Since(r.start), nil)
+	})
 	return r.File.Close()
 }
 
 func (r *reader) ReadAt(p []byte, off int64) (int, error) {
-	r.fs.Touch()
-	return r.File.ReadAt(p, off)
+	r.h.fs.Touch()
+	n, err := r.File.ReadAt(p, off)
+	r.bytes.Add(int64(n))
+	return n, err
 }
 
 func (h *handlers) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	f, err := h.fs.Open(r.Filepath)
 	if err != nil {
+		h.conn.Audit(audit.Download, r.Filepath, "", 0, 0, err)
 		return nil, h.fail("download", r.Filepath, err)
 	}
 	h.transfers.Add(1)
-	return &reader{File: f, fs: h.fs, done: sync.OnceFunc(func() { h.transfers.Add(-1) })}, nil
+	return &reader{File: f, h: h, path: r.Filepath, start: time.Now()}, nil
 }
 
 func (h *handlers) Filewrite(r *sftp.Request) (io.WriterAt, error) {
@@ -113,6 +129,7 @@ func (h *handlers) create(r *sftp.Request) (*upload, error) {
 	keep := !flags.Trunc || flags.Append
 	u, err := h.fs.Create(r.Filepath, keep)
 	if err != nil {
+		h.conn.Audit(audit.Upload, r.Filepath, "", 0, 0, err)
 		return nil, h.fail("upload", r.Filepath, err)
 	}
 	h.transfers.Add(1)
@@ -130,25 +147,35 @@ type upload struct {
 func (u *upload) Close() error {
 	u.once.Do(func() { u.h.transfers.Add(-1) })
 	err := u.Upload.Close()
-	if err != nil {
-		return u.h.fail("upload", u.Path(), err)
-	}
-	u.h.log.Info("upload", "path", u.Path(), "bytes", u.Written(), "duration", time.Since(u.start).Round(time.Millisecond).String())
-	return nil
+	u.h.conn.Audit(audit.Upload, u.Path(), "", u.Written(), time.Since(u.start), err)
+	return u.h.fail("upload", u.Path(), err)
 }
 
 func (h *handlers) Filecmd(r *sftp.Request) error {
+	start := time.Now()
+	var action string
+	var err error
 	switch r.Method {
 	case "Setstat":
-		return h.setstat(r)
+		action, err = audit.Setstat, h.setstat(r)
 	case "Rename":
-		return h.fail("rename", r.Filepath, h.fs.Rename(r.Filepath, r.Target, false))
+		action, err = audit.Rename, h.fs.Rename(r.Filepath, r.Target, false)
 	case "Rmdir":
-		return h.fail("delete folder", r.Filepath, h.fs.Rmdir(r.Filepath))
+		action, err = audit.Rmdir, h.fs.Rmdir(r.Filepath)
 	case "Mkdir":
-		return h.fail("create folder", r.Filepath, h.fs.Mkdir(r.Filepath))
+		action, err = audit.Mkdir, h.fs.Mkdir(r.Filepath)
 	case "Remove":
-		return h.fail("delete", r.Filepath, h.fs.Remove(r.Filepath))
+		action, err = audit.Delete, h.fs.Remove(r.Filepath)
+	}
+	if action != "" {
+		target := ""
+		if action == audit.Rename {
+			target = r.Target
+		}
+		h.conn.Audit(action, r.Filepath, target, 0, time.Since(start), err)
+		return h.fail(action, r.Filepath, err)
+	}
+	switch r.Method {
 	case "Link", "Symlink":
 		return unsupported("creating links")
 	}
@@ -157,7 +184,10 @@ func (h *handlers) Filecmd(r *sftp.Request) error {
 
 // PosixRename replaces an existing target, as rename(2) does.
 func (h *handlers) PosixRename(r *sftp.Request) error {
-	return h.fail("rename", r.Filepath, h.fs.Rename(r.Filepath, r.Target, true))
+	start := time.Now()
+	err := h.fs.Rename(r.Filepath, r.Target, true)
+	h.conn.Audit(audit.Rename, r.Filepath, r.Target, 0, time.Since(start), err)
+	return h.fail("rename", r.Filepath, err)
 }
 
 // setstat applies times; permission and owner changes are accepted and

@@ -35,6 +35,8 @@ type Server struct {
 	ssh *ssh.ServerConfig
 	log *slog.Logger
 
+	attempts sync.Map // remote address -> struct{}: tried to authenticate
+
 	mu        sync.Mutex
 	listeners []net.Listener
 	conns     map[*conn]struct{}
@@ -54,6 +56,11 @@ func New(cfg Config, svc *service.Service) (*Server, error) {
 		PublicKeyCallback:       s.publicKey,
 		ServerVersion:           "SSH-2.0-dossierd",
 		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
+		AuthLogCallback: func(meta ssh.ConnMetadata, method string, _ error) {
+			if method != "none" {
+				s.attempts.Store(meta.RemoteAddr().String(), struct{}{})
+			}
+		},
 	}
 	if len(cfg.HostKeys) == 0 {
 		return nil, errors.New("sftpd: no host key configured")
@@ -166,10 +173,17 @@ func (s *Server) track(c *conn, on bool) {
 }
 
 func (s *Server) handle(nc net.Conn) {
+	defer nc.Close()
+	// Banned addresses and connections over the limits are dropped here,
+	// before any key exchange work.
+	release, err := s.svc.Admit(nc.RemoteAddr())
+	if err != nil {
+		return
+	}
+	defer release()
 	c := &conn{nc: nc}
 	s.track(c, true)
 	defer s.track(c, false)
-	defer nc.Close()
 	remote := nc.RemoteAddr().String()
 	if s.cfg.LoginGraceTime > 0 {
 		nc.SetDeadline(time.Now().Add(s.cfg.LoginGraceTime))
@@ -177,8 +191,12 @@ func (s *Server) handle(nc net.Conn) {
 	sc, chans, reqs, err := ssh.NewServerConn(nc, s.ssh)
 	if err != nil {
 		s.log.Debug("handshake failed", "remote", remote, "err", err)
+		if _, tried := s.attempts.LoadAndDelete(remote); !tried {
+			s.svc.NoAuth(nc.RemoteAddr())
+		}
 		return
 	}
+	s.attempts.Delete(remote)
 	defer sc.Close()
 	nc.SetDeadline(time.Time{})
 	go ssh.DiscardRequests(reqs)
@@ -193,7 +211,7 @@ func (s *Server) handle(nc net.Conn) {
 	if s.cfg.KeepaliveInterval > 0 {
 		go s.keepalive(sc)
 	}
-	h := &handlers{fs: sess.FS, log: sess.Log(), transfers: &c.transfers}
+	h := &handlers{fs: sess.FS, conn: sess, log: sess.Log(), transfers: &c.transfers}
 	for nch := range chans {
 		if nch.ChannelType() != "session" {
 			nch.Reject(ssh.UnknownChannelType, "only SFTP sessions are served")

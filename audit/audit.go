@@ -1,0 +1,256 @@
+// Package audit keeps the trail that answers "who downloaded what, when,
+// from where": every login, transfer and change, in an append-only table of
+// the directory database and as a structured log line. Writes are batched
+// by one goroutine, off the transfer path.
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Actions recorded.
+const (
+	Login    = "login"
+	Download = "download"
+	Upload   = "upload"
+	Delete   = "delete"
+	Rename   = "rename"
+	Mkdir    = "mkdir"
+	Rmdir    = "rmdir"
+	Setstat  = "setstat"
+)
+
+// Event is one line of the trail.
+type Event struct {
+	Time     time.Time     `json:"time"`
+	Login    string        `json:"login"`
+	Role     string        `json:"role"`
+	Remote   string        `json:"remote"`
+	Protocol string        `json:"protocol"`
+	Action   string        `json:"action"`
+	Path     string        `json:"path,omitempty"`
+	Target   string        `json:"target,omitempty"` // rename target
+	Bytes    int64         `json:"bytes"`
+	Duration time.Duration `json:"duration_ns"`
+	Result   string        `json:"result"` // "ok", or the reason of the failure
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS audit (
+	id        INTEGER PRIMARY KEY,
+	time      TEXT NOT NULL,
+	login     TEXT NOT NULL,
+	role      TEXT NOT NULL,
+	remote    TEXT NOT NULL,
+	protocol  TEXT NOT NULL,
+	action    TEXT NOT NULL,
+	path      TEXT NOT NULL,
+	target    TEXT NOT NULL,
+	bytes     INTEGER NOT NULL,
+	duration  INTEGER NOT NULL,
+	result    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
+CREATE INDEX IF NOT EXISTS audit_login_time ON audit (login COLLATE NOCASE, time);`
+
+// timeFormat sorts as text, so the time index serves range queries.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+// Prepare creates the table if needed (also for read-only CLI use).
+func Prepare(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("audit table: %w", err)
+	}
+	return nil
+}
+
+// Recorder batches events into the database.
+type Recorder struct {
+	db  *sql.DB
+	log *slog.Logger
+	ch  chan Event
+
+	wg      sync.WaitGroup
+	flushMu sync.Mutex
+	dropped int64
+}
+
+// queueSize bounds memory if the disk stalls; beyond it events are
+// logged (never silently lost) but not stored.
+const queueSize = 65536
+
+// NewRecorder starts the writer goroutine.
+func NewRecorder(ctx context.Context, db *sql.DB, log *slog.Logger) (*Recorder, error) {
+	if err := Prepare(ctx, db); err != nil {
+		return nil, err
+	}
+	r := &Recorder{db: db, log: log.With("audit", true), ch: make(chan Event, queueSize)}
+	r.wg.Add(1)
+	go r.run()
+	return r, nil
+}
+
+// Record queues an event and logs it; it never blocks a transfer.
+func (r *Recorder) Record(e Event) {
+	if r == nil {
+		return
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	r.log.Info(e.Action, "login", e.Login, "role", e.Role, "remote", e.Remote, "protocol", e.Protocol,
+		"path", e.Path, "target", e.Target, "bytes", e.Bytes, "duration", e.Duration.Round(time.Millisecond).String(), "result", e.Result)
+	select {
+	case r.ch <- e:
+	default:
+		r.flushMu.Lock()
+		r.dropped++
+		r.flushMu.Unlock()
+	}
+}
+
+func (r *Recorder) run() {
+	defer r.wg.Done()
+	batch := make([]Event, 0, 256)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case e, ok := <-r.ch:
+			if !ok {
+				r.write(batch)
+				return
+			}
+			batch = append(batch, e)
+			if len(batch) >= 256 {
+				r.write(batch)
+				batch = batch[:0]
+			}
+		case <-t.C:
+			r.write(batch)
+			batch = batch[:0]
+		}
+	}
+}
+
+func (r *Recorder) write(batch []Event) {
+	r.flushMu.Lock()
+	dropped := r.dropped
+	r.dropped = 0
+	r.flushMu.Unlock()
+	if dropped > 0 {
+		r.log.Error("audit queue full: events logged but not stored", "count", dropped)
+	}
+	if len(batch) == 0 {
+		return
+	}
+	if err := insert(context.Background(), r.db, batch); err != nil {
+		r.log.Error("audit write failed: events logged but not stored", "count", len(batch), "err", err)
+	}
+}
+
+func insert(ctx context.Context, db *sql.DB, batch []Event) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (time, login, role, remote, protocol, action, path, target, bytes, duration, result) VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, e := range batch {
+		if _, err := stmt.ExecContext(ctx, e.Time.UTC().Format(timeFormat), e.Login, e.Role, e.Remote, e.Protocol,
+			e.Action, e.Path, e.Target, e.Bytes, int64(e.Duration), e.Result); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Close writes what is queued and stops the writer.
+func (r *Recorder) Close() {
+	if r == nil {
+		return
+	}
+	close(r.ch)
+	r.wg.Wait()
+}
+
+// Prune deletes events older than the retention (audit.retention_days).
+func Prune(ctx context.Context, db *sql.DB, before time.Time) (int64, error) {
+	res, err := db.ExecContext(ctx, `DELETE FROM audit WHERE time < ?`, before.UTC().Format(timeFormat))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Filter selects events; zero fields match everything.
+type Filter struct {
+	Login  string
+	Path   string // substring
+	Action string
+	Since  time.Time
+	Until  time.Time // exclusive
+	Limit  int
+}
+
+// Query answers a Filter, oldest first.
+func Query(ctx context.Context, db *sql.DB, f Filter) ([]Event, error) {
+	var where []string
+	var args []any
+	if f.Login != "" {
+		where = append(where, "login = ? COLLATE NOCASE")
+		args = append(args, f.Login)
+	}
+	if f.Path != "" {
+		where = append(where, "(instr(path, ?) > 0 OR instr(target, ?) > 0)")
+		args = append(args, f.Path, f.Path)
+	}
+	if f.Action != "" {
+		where = append(where, "action = ?")
+		args = append(args, f.Action)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "time >= ?")
+		args = append(args, f.Since.UTC().Format(timeFormat))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "time < ?")
+		args = append(args, f.Until.UTC().Format(timeFormat))
+	}
+	q := "SELECT time, login, role, remote, protocol, action, path, target, bytes, duration, result FROM audit"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY time, id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var ts string
+		var dur int64
+		if err := rows.Scan(&ts, &e.Login, &e.Role, &e.Remote, &e.Protocol, &e.Action, &e.Path, &e.Target, &e.Bytes, &dur, &e.Result); err != nil {
+			return nil, err
+		}
+		e.Time, _ = time.Parse(timeFormat, ts)
+		e.Duration = time.Duration(dur)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
