@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/audit"
+)
+
+func (c *cli) auditCmd() *cobra.Command {
+	var f audit.Filter
+	var since, until string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "audit [--login L] [--path SUBSTR] [--action A] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--json]",
+		Short: "who downloaded, uploaded, renamed or deleted what, when, from where",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if since != "" {
+				if f.Since, err = time.ParseInLocation(time.DateOnly, since, time.Local); err != nil {
+					return fmt.Errorf("--since %q: expected a date YYYY-MM-DD", since)
+				}
+			}
+			if until != "" {
+				if f.Until, err = time.ParseInLocation(time.DateOnly, until, time.Local); err != nil {
+					return fmt.Errorf("--until %q: expected a date YYYY-MM-DD", until)
+				}
+				f.Until = f.Until.AddDate(0, 0, 1) // the whole day
+			}
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := audit.Prepare(cmd.Context(), d.Store.DB()); err != nil {
+				return err
+			}
+			events, err := audit.Query(cmd.Context(), d.Store.DB(), f)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if events == nil {
+					events = []audit.Event{}
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(events)
+			}
+			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "TIME\tLOGIN\tPROTOCOL\tREMOTE\tACTION\tPATH\tBYTES\tRESULT")
+			for _, e := range events {
+				p := e.Path
+				if e.Target != "" {
+					p += " -> " + e.Target
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.Time.Local().Format(time.DateTime), e.Login, e.Protocol, e.Remote, e.Action, p, e.Bytes, e.Result)
+			}
+			return w.Flush()
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.Login, "login", "", "only this login")
+	fl.StringVar(&f.Path, "path", "", "only paths containing this text")
+	fl.StringVar(&f.Action, "action", "", "only this action: login, download, upload, delete, rename, mkdir, rmdir, setstat")
+	fl.StringVar(&since, "since", "", "from this day (YYYY-MM-DD, included)")
+	fl.StringVar(&until, "until", "", "to this day (YYYY-MM-DD, included)")
+	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/defender"
+)
+
+func (c *cli) defenderCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "defender", Short: "addresses scored or banned for failed logins"}
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "list scored and banned addresses (as the running daemon last wrote them)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			p, err := defender.OpenPersist(cmd.Context(), d.Store.DB())
+			if err != nil {
+				return err
+			}
+			hosts, err := p.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if hosts == nil {
+					hosts = []defender.Listed{}
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(hosts)
+			}
+			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "IP\tSCORE\tBANNED UNTIL\tBANS")
+			for _, h := range hosts {
+				until := "-"
+				if !h.BannedUntil.IsZero() {
+					until = h.BannedUntil.Local().Format(time.DateTime)
+				}
+				fmt.Fprintf(w, "%s\t%d\t%s\t%d\n", h.IP, h.Score, until, h.Bans)
+			}
+			return w.Flush()
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	unban := &cobra.Command{
+		Use:   "unban IP",
+		Short: "lift the ban of an address (the running daemon applies it within data_provider.poll_interval)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ip, err := netip.ParseAddr(args[0])
+			if err != nil {
+				return fmt.Errorf("%q is not an IP address", args[0])
+			}
+			d, err := c.directory()
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			p, err := defender.OpenPersist(cmd.Context(), d.Store.DB())
+			if err != nil {
+				return err
+			}
+			known, err := p.Unban(cmd.Context(), ip)
+			if err != nil {
+				return err
+			}
+			if known {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s unbanned\n", ip)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s was not listed; any score the daemon holds for it is cleared\n", ip)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(list, unban)
+	return cmd
+}
