@@ -17,6 +17,7 @@ import (
 
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/service"
+	"github.com/dossierd/dossierd/vfs"
 )
 
 // Config is the sftpd section, already validated.
@@ -160,6 +161,18 @@ func (s *Server) acceptLoop(l net.Listener) {
 type conn struct {
 	nc        net.Conn
 	transfers atomic.Int32
+	fs        atomic.Pointer[vfs.FS] // set once logged in
+}
+
+// quiet reports a connection shutdown may close now: no file open, and no
+// request for a moment, so the reply to a just-committed upload is not cut
+// off by the close.
+func (c *conn) quiet() bool {
+	if c.transfers.Load() > 0 {
+		return false
+	}
+	fs := c.fs.Load()
+	return fs == nil || time.Since(fs.LastActivity()) > 500*time.Millisecond
 }
 
 func (s *Server) track(c *conn, on bool) {
@@ -211,7 +224,12 @@ func (s *Server) handle(nc net.Conn) {
 	if s.cfg.KeepaliveInterval > 0 {
 		go s.keepalive(sc)
 	}
+	c.fs.Store(sess.FS)
 	h := &handlers{fs: sess.FS, conn: sess, log: sess.Log(), transfers: &c.transfers}
+	// The connection ends only when its sessions have closed their files:
+	// shutdown waits on this, so a cut upload is discarded before exit.
+	var sessions sync.WaitGroup
+	defer sessions.Wait()
 	for nch := range chans {
 		if nch.ChannelType() != "session" {
 			nch.Reject(ssh.UnknownChannelType, "only SFTP sessions are served")
@@ -221,7 +239,11 @@ func (s *Server) handle(nc net.Conn) {
 		if err != nil {
 			continue
 		}
-		go s.session(ch, chReqs, h)
+		sessions.Add(1)
+		go func() {
+			defer sessions.Done()
+			s.session(ch, chReqs, h)
+		}()
 	}
 }
 
@@ -307,7 +329,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	for {
 		s.mu.Lock()
 		for c := range s.conns {
-			if c.transfers.Load() == 0 {
+			if c.quiet() {
 				c.nc.Close()
 			}
 		}

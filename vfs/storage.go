@@ -1,10 +1,14 @@
 package vfs
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Storage is the storage root of SPEC section 2. Every access below it goes
@@ -123,4 +127,30 @@ func (s *Storage) openMount(m *Mount) (*os.Root, error) {
 		}
 	}
 	return r, err
+}
+
+// RemoveStaleUploads deletes temporary upload files left by a previous run
+// that was killed (kill -9, power loss): they were never published and no
+// client can resume them. Only files older than since are removed, so
+// uploads of the running daemon are safe. It returns how many it removed.
+func (s *Storage) RemoveStaleUploads(ctx context.Context, since time.Time) (int, error) {
+	n := 0
+	err := fs.WalkDir(s.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			return nil // an unreadable folder: skip it, keep going
+		}
+		if d.IsDir() || !strings.HasPrefix(d.Name(), tempPrefix) {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil && fi.ModTime().Before(since) {
+			if s.root.Remove(p) == nil {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }

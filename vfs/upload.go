@@ -147,7 +147,10 @@ func (u *Upload) Abort() error {
 // Close commits the upload: the data is synced, renamed over the target
 // and the folder synced, so an acknowledged upload survives a crash.
 func (u *Upload) Close() error {
-	u.once.Do(func() { u.err = u.finish() })
+	u.once.Do(func() {
+		u.err = u.finish()
+		u.fs.Touch()
+	})
 	return u.err
 }
 
