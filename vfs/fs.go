@@ -44,8 +44,9 @@ type FS struct {
 	opts    Options
 	tree    atomic.Pointer[Tree]
 
-	mu    sync.Mutex
-	roots map[string]*os.Root // by Mount.Dir, opened on first use
+	mu      sync.Mutex
+	roots   map[string]*os.Root // by Mount.Dir, opened on first use
+	uploads map[string]*Upload  // open uploads by virtual path
 
 	lastActivity atomic.Int64
 }
@@ -55,7 +56,7 @@ func (s *Storage) NewFS(t *Tree, opts Options) *FS {
 	if opts.Policy == nil {
 		opts.Policy = names.Default()
 	}
-	f := &FS{storage: s, opts: opts, roots: map[string]*os.Root{}}
+	f := &FS{storage: s, opts: opts, roots: map[string]*os.Root{}, uploads: map[string]*Upload{}}
 	f.tree.Store(t)
 	f.Touch()
 	return f
@@ -205,6 +206,25 @@ func baseName(p string) string {
 	return path.Base(p)
 }
 
+// upload is this connection's open upload to a path, if any. Clients ask
+// about the file they are writing (fstat, fsetstat of times after the
+// data, as `sftp put -p` does) before it exists at its path.
+func (f *FS) upload(vpath string) *Upload {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.uploads[vpath]
+}
+
+func (f *FS) trackUpload(u *Upload, open bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if open {
+		f.uploads[u.loc.Path] = u
+	} else if f.uploads[u.loc.Path] == u {
+		delete(f.uploads, u.loc.Path)
+	}
+}
+
 // Stat describes one path.
 func (f *FS) Stat(vpath string) (*FileInfo, error) {
 	loc, r, err := f.locate("read", vpath)
@@ -213,6 +233,11 @@ func (f *FS) Stat(vpath string) (*FileInfo, error) {
 	}
 	if loc.Virtual() {
 		return virtualInfo(baseName(loc.Path), f.Tree()), nil
+	}
+	if u := f.upload(loc.Path); u != nil {
+		if fi, err := u.file.Stat(); err == nil {
+			return physicalInfo(baseName(loc.Path), fi, loc.Mount.Writable), nil
+		}
 	}
 	fi, err := r.Stat(loc.Rel)
 	if err != nil {
@@ -408,6 +433,10 @@ func (f *FS) Chtimes(vpath string, atime, mtime time.Time) error {
 	loc, r, err := f.writable(op, vpath)
 	if err != nil {
 		return err
+	}
+	if u := f.upload(loc.Path); u != nil {
+		u.setTimes(atime, mtime) // applied when the upload is published
+		return nil
 	}
 	return osErr(op, loc.Path, r.Chtimes(loc.Rel, atime, mtime))
 }

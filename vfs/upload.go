@@ -9,6 +9,7 @@ import (
 	"path"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Upload is a write in progress. Readers of the target see the previous
@@ -28,6 +29,26 @@ type Upload struct {
 	once    sync.Once
 	err     error
 	written atomic.Int64
+
+	timesMu      sync.Mutex
+	atime, mtime time.Time // set by the client while writing; applied on publish
+}
+
+func (u *Upload) setTimes(atime, mtime time.Time) {
+	u.timesMu.Lock()
+	u.atime, u.mtime = atime, mtime
+	u.timesMu.Unlock()
+}
+
+// applyTimes sets the times the client asked for during the upload, once
+// the file is at its path (a rename keeps the temporary file's times).
+func (u *Upload) applyTimes() {
+	u.timesMu.Lock()
+	atime, mtime := u.atime, u.mtime
+	u.timesMu.Unlock()
+	if !mtime.IsZero() {
+		u.root.Chtimes(u.loc.Rel, atime, mtime)
+	}
 }
 
 func newUpload(f *FS, r *os.Root, loc Location, keep bool) (*Upload, error) {
@@ -42,6 +63,7 @@ func newUpload(f *FS, r *os.Root, loc Location, keep bool) (*Upload, error) {
 			return nil, err
 		}
 		u.file = file
+		f.trackUpload(u, true)
 		return u, nil
 	}
 	var rnd [8]byte
@@ -61,6 +83,7 @@ func newUpload(f *FS, r *os.Root, loc Location, keep bool) (*Upload, error) {
 			return nil, err
 		}
 	}
+	f.trackUpload(u, true)
 	return u, nil
 }
 
@@ -149,6 +172,10 @@ func (u *Upload) Abort() error {
 func (u *Upload) Close() error {
 	u.once.Do(func() {
 		u.err = u.finish()
+		if u.err == nil {
+			u.applyTimes()
+		}
+		u.fs.trackUpload(u, false)
 		u.fs.Touch()
 	})
 	return u.err
