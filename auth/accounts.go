@@ -259,10 +259,10 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (Accou
 		return Account{}, err
 	}
 	if err != nil || a.PasswordHash == "" {
-		_, _ = VerifyPassword(dummyHash, password)
+		_, _ = s.verifier.verify(dummyHash, password)
 		return Account{}, ErrInvalidCredentials
 	}
-	ok, err := VerifyPassword(a.PasswordHash, password)
+	ok, err := s.verifier.verify(a.PasswordHash, password)
 	// A stored hash that does not verify (written by other means than this
 	// package) locks the account out; it must not let anyone in.
 	if err != nil || !ok {

@@ -21,6 +21,7 @@ type Store struct {
 	layout    Layout
 	nameCheck func(string) error
 	now       func() time.Time // replaced by tests
+	verifier  *verifier
 }
 
 // dsnParams configure every connection the pool opens:
@@ -69,7 +70,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening directory database %s: %w", path, err)
 	}
-	s := &Store{db: db, layout: opts.Layout, nameCheck: opts.CheckName, now: time.Now}
+	s := &Store{db: db, layout: opts.Layout, nameCheck: opts.CheckName, now: time.Now, verifier: newVerifier()}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening directory database %s: %w", path, err)
