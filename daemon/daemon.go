@@ -18,6 +18,7 @@ import (
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/defender"
+	"github.com/dossierd/dossierd/ftpd"
 	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/sftpd"
@@ -82,6 +83,8 @@ type Daemon struct {
 	SFTP    *sftpd.Server
 	// SFTPAddrs are the bound addresses (tests bind port 0).
 	SFTPAddrs []net.Addr
+	FTP       *ftpd.Server
+	FTPAddrs  []net.Addr // bound FTP addresses, in the order of ftpd.bindings
 	Defender  *defender.Defender
 	Audit     *audit.Recorder
 	bans      *defender.Persist
@@ -160,7 +163,44 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			return nil, err
 		}
 	}
+	if len(cfg.FTPD.Bindings) > 0 {
+		d.FTP, err = ftpd.New(ftpdConfig(cfg), d.Service)
+		if err == nil {
+			d.FTPAddrs, err = d.FTP.Listen()
+		}
+		if err != nil {
+			if d.SFTP != nil {
+				d.SFTP.Close()
+			}
+			d.Audit.Close()
+			dir.Close()
+			return nil, err
+		}
+	}
 	return d, nil
+}
+
+// ftpdConfig converts the ftpd section (validated by config).
+func ftpdConfig(cfg *config.Config) ftpd.Config {
+	f := cfg.FTPD
+	c := ftpd.Config{
+		PassivePortStart:   f.PassivePortRange.Start,
+		PassivePortEnd:     f.PassivePortRange.End,
+		DisableActiveMode:  f.DisableActiveMode,
+		CertificateFile:    f.CertificateFile,
+		CertificateKeyFile: f.CertificateKeyFile,
+		IdleTimeout:        time.Duration(cfg.Common.IdleTimeout) * time.Minute,
+	}
+	for _, b := range f.Bindings {
+		c.Bindings = append(c.Bindings, ftpd.Binding{
+			Address:            net.JoinHostPort(b.Address, strconv.Itoa(b.Port)),
+			TLSMode:            b.TLSMode,
+			ForcePassiveIP:     b.ForcePassiveIP,
+			CertificateFile:    b.CertificateFile,
+			CertificateKeyFile: b.CertificateKeyFile,
+		})
+	}
+	return c
 }
 
 // Run serves until ctx ends, then shuts down: transfers in flight get
@@ -178,6 +218,18 @@ func (d *Daemon) Run(ctx context.Context) {
 		defer wg.Done()
 		d.housekeeping(watchCtx, poll)
 	}()
+	started := time.Now()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// In the background: a large storage root takes a while to walk,
+		// and nothing waits for it.
+		if n, err := d.Storage.RemoveStaleUploads(watchCtx, started); err != nil && watchCtx.Err() == nil {
+			d.log.Error("removing stale uploads failed", "err", err)
+		} else if n > 0 {
+			d.log.Info("removed temporary files of uploads cut by a previous stop", "count", n)
+		}
+	}()
 	if d.SFTP != nil {
 		wg.Add(1)
 		go func() {
@@ -185,13 +237,26 @@ func (d *Daemon) Run(ctx context.Context) {
 			d.SFTP.Serve()
 		}()
 	}
+	if d.FTP != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.FTP.Serve()
+		}()
+	}
 	<-ctx.Done()
 	d.log.Info("shutting down", "grace_time_s", d.Config.Common.GraceTime)
 	grace, cancel := context.WithTimeout(context.Background(), time.Duration(d.Config.Common.GraceTime)*time.Second)
 	defer cancel()
+	// Both protocols wind down together, within the same grace time.
+	var down sync.WaitGroup
 	if d.SFTP != nil {
-		d.SFTP.Shutdown(grace)
+		down.Go(func() { d.SFTP.Shutdown(grace) })
 	}
+	if d.FTP != nil {
+		down.Go(func() { d.FTP.Shutdown(grace) })
+	}
+	down.Wait()
 	stopWatch()
 	wg.Wait()
 	d.Audit.Close()

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,7 +38,8 @@ func Start(t testing.TB, mutate func(*config.Config)) *Env {
 	dir := t.TempDir()
 	cfg := config.Default(dir)
 	cfg.SFTPD.Bindings = []config.Binding{{Address: "127.0.0.1", Port: 0}}
-	cfg.FTPD.Bindings = nil
+	cfg.FTPD.Bindings = []config.FTPBinding{{Address: "127.0.0.1", Port: 0}}
+	cfg.FTPD.PassivePortRange = passiveRange()
 	cfg.Common.GraceTime = 2
 	cfg.DataProvider.PollInterval = 1
 	if mutate != nil {
@@ -87,6 +89,24 @@ func (e *Env) Stop() {
 		panic("daemon did not stop within 30s")
 	}
 }
+
+// passiveRanges counts the Envs of this process.
+var passiveRanges atomic.Int64
+
+// passiveRange gives each Env its own block of passive ports in
+// 61000-64999, above Linux's ephemeral range: test packages run in
+// parallel processes, so the process id spreads processes over the blocks
+// and the counter spreads the Envs of one process. A collision is not a
+// failure (the server tries other ports of its block), only slower.
+func passiveRange() config.PortRange {
+	const first, width, blocks = 61000, 25, 160
+	n := (int64(os.Getpid())*37 + passiveRanges.Add(1)) % blocks
+	start := first + int(n)*width
+	return config.PortRange{Start: start, End: start + width - 1}
+}
+
+// FTPAddr is the first FTP listener's address (ftpd.bindings[0]).
+func (e *Env) FTPAddr() string { return e.Daemon.FTPAddrs[0].String() }
 
 // SFTPAddr is the SFTP listener's address.
 func (e *Env) SFTPAddr() string { return e.Daemon.SFTPAddrs[0].String() }

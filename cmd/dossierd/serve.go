@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossierd/dossierd"
+	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/daemon"
 )
 
@@ -69,6 +70,20 @@ func printDemo(cmd *cobra.Command, logins []dossierd.DemoLogin, d *daemon.Daemon
 	for _, a := range d.SFTPAddrs {
 		if t, ok := a.(*net.TCPAddr); ok {
 			fmt.Fprintf(out, "SFTP: sftp -P %d %s@127.0.0.1\n", t.Port, logins[0].Login)
+		}
+	}
+	for i, a := range d.FTPAddrs {
+		t, ok := a.(*net.TCPAddr)
+		if !ok {
+			continue
+		}
+		switch d.Config.FTPD.Bindings[i].TLSMode {
+		case config.TLSModeImplicit:
+			fmt.Fprintf(out, "FTPS (implicit TLS): ftps://127.0.0.1:%d (login %s)\n", t.Port, logins[0].Login)
+		case config.TLSModeRequired:
+			fmt.Fprintf(out, "FTPS: ftp://127.0.0.1:%d, FTP over TLS (explicit) required (login %s)\n", t.Port, logins[0].Login)
+		default:
+			fmt.Fprintf(out, "FTP/FTPS: ftp://127.0.0.1:%d, in FileZilla choose \"Require explicit FTP over TLS\" (login %s)\n", t.Port, logins[0].Login)
 		}
 	}
 }

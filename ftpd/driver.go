@@ -1,0 +1,245 @@
+package ftpd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"math"
+	"net"
+
+	ftpserver "github.com/fclairamb/ftpserverlib"
+
+	"github.com/dossierd/dossierd/auth"
+)
+
+// binding is ftpserverlib's MainDriver for one listening socket: TLS mode,
+// passive address and certificate are per binding.
+type binding struct {
+	srv *Server
+	cfg Binding
+	tls *tls.Config
+	ln  net.Listener // the TCP listener (a *ctrlListener)
+	ftp *ftpserver.FtpServer
+}
+
+var (
+	_ ftpserver.MainDriver                         = (*binding)(nil)
+	_ ftpserver.MainDriverExtensionUserVerifier    = (*binding)(nil)
+	_ ftpserver.MainDriverExtensionPostAuthMessage = (*binding)(nil)
+	_ ftpserver.MainDriverExtensionPassiveWrapper  = (*binding)(nil)
+)
+
+// tlsRequiredMsg is what a client gets when it tries to log in in clear on
+// a binding with tls_mode 1: what to change, in the client's own words.
+const tlsRequiredMsg = "TLS required: enable FTP over TLS (explicit) in your client"
+
+var (
+	errTLSRequired   = errors.New(tlsRequiredMsg)
+	errShuttingDown  = errors.New("the server is shutting down; please try again in a minute")
+	errAlreadyLogged = errors.New("already logged in")
+)
+
+func (b *binding) listen() error {
+	l, err := net.Listen("tcp", b.cfg.Address)
+	if err != nil {
+		return err
+	}
+	b.ln = &ctrlListener{Listener: l, srv: b.srv, implicit: b.cfg.TLSMode == TLSImplicit}
+	b.ftp = ftpserver.NewFtpServer(b)
+	b.ftp.Logger = b.srv.libLog.With("address", l.Addr().String())
+	// Listen only reads the settings here: the socket is ours.
+	return b.ftp.Listen()
+}
+
+// GetSettings is read once, by Listen.
+func (b *binding) GetSettings() (*ftpserver.Settings, error) {
+	var ln net.Listener = b.ln
+	tlsReq := ftpserver.ClearOrEncrypted
+	switch b.cfg.TLSMode {
+	case TLSRequired:
+		tlsReq = ftpserver.MandatoryEncryption
+	case TLSImplicit:
+		tlsReq = ftpserver.ImplicitEncryption
+		// ftpserverlib only wraps listeners it creates itself.
+		ln = tls.NewListener(ln, b.tls)
+	}
+	idle := math.MaxInt32 // common.idle_timeout 0: none (the library's 0 means 900 s)
+	if t := b.srv.cfg.IdleTimeout; t > 0 {
+		idle = int(t.Seconds())
+	}
+	st := &ftpserver.Settings{
+		Listener:          ln,
+		PublicHost:        b.cfg.ForcePassiveIP,
+		Banner:            "dossierd",
+		IdleTimeout:       idle,
+		ConnectionTimeout: 30,
+		// Active mode, when enabled, connects from any port: port 20
+		// would need root.
+		ActiveTransferPortNon20: true,
+		DisableActiveMode:       b.srv.cfg.DisableActiveMode,
+		// SITE reaches the driver's Site, which runs none of the
+		// library's SITE commands.
+		DisableSite: false,
+		EnableHASH:  true,
+		TLSRequired: tlsReq,
+		// Files travel byte for byte whatever TYPE the client chose: a
+		// document must arrive with the size the listing shows and the
+		// checksum HASH gives, and clients in "auto" mode pick ASCII for
+		// .txt or .csv files.
+		DefaultTransferType:    ftpserver.TransferTypeBinary,
+		DisableASCIIConversion: true,
+		// A data connection must come from the control connection's
+		// address: nobody else can grab a passive port to read or feed a
+		// transfer, and PORT cannot aim the server at a third host.
+		PasvConnectionsCheck:   ftpserver.IPMatchRequired,
+		ActiveConnectionsCheck: ftpserver.IPMatchRequired,
+	}
+	if b.srv.cfg.PassivePortStart > 0 {
+		st.PassiveTransferPortRange = ftpserver.PortRange{Start: b.srv.cfg.PassivePortStart, End: b.srv.cfg.PassivePortEnd}
+	}
+	return st, nil
+}
+
+// ClientConnected greets a new control connection.
+func (b *binding) ClientConnected(cc ftpserver.ClientContext) (string, error) {
+	se := b.srv.claim(cc.RemoteAddr(), cc.LocalAddr())
+	cc.SetExtra(se)
+	if b.srv.closing.Load() {
+		return errShuttingDown.Error(), errShuttingDown
+	}
+	if b.cfg.TLSMode == TLSRequired {
+		return "dossierd ready; FTP over TLS (explicit) is required", nil
+	}
+	return "dossierd ready", nil
+}
+
+// ClientDisconnected is called when the control connection ends, possibly
+// before a transfer of this connection has finished (ftpserverlib closes
+// the data connection only afterwards): the connection's files are
+// released once its last transfer has closed.
+func (b *binding) ClientDisconnected(cc ftpserver.ClientContext) {
+	se, _ := cc.Extra().(*session)
+	if se == nil {
+		return
+	}
+	b.srv.mu.Lock()
+	drv := se.drv
+	b.srv.mu.Unlock()
+	if drv == nil {
+		if !se.tried && !b.srv.closing.Load() {
+			// A scanner, or a client probing: the defender scores it.
+			b.srv.svc.NoAuth(cc.RemoteAddr())
+		}
+		b.srv.forget(se)
+		return
+	}
+	drained := drv.shut()
+	go func() {
+		<-drained
+		drv.conn.Close()
+		b.srv.forget(se)
+	}()
+}
+
+// PreAuthUser refuses a clear-text login on a TLS-required binding, before
+// the password travels, with a reply that says what to change. (The
+// library's own check would only answer "TLS is required".)
+func (b *binding) PreAuthUser(cc ftpserver.ClientContext, user string) error {
+	if se, _ := cc.Extra().(*session); se != nil {
+		se.tried = true
+	}
+	if b.cfg.TLSMode == TLSRequired && !cc.HasTLSForControl() {
+		b.srv.log.Warn("login refused", "remote", cc.RemoteAddr().String(), "login", user, "reason", "TLS required")
+		return errTLSRequired
+	}
+	return nil
+}
+
+// AuthUser checks the password and opens the connection's view of the tree.
+func (b *binding) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpserver.ClientDriver, error) {
+	se, _ := cc.Extra().(*session)
+	remote := cc.RemoteAddr().String()
+	if se == nil || b.srv.closing.Load() {
+		return nil, errShuttingDown
+	}
+	se.tried = true
+	if b.cfg.TLSMode == TLSRequired && !cc.HasTLSForControl() {
+		// PASS without USER skips PreAuthUser.
+		return nil, errTLSRequired
+	}
+	b.srv.mu.Lock()
+	logged := se.drv != nil
+	b.srv.mu.Unlock()
+	if logged {
+		// ftpserverlib would drop the first driver without telling us.
+		return nil, errAlreadyLogged
+	}
+	protocol := "FTP"
+	if cc.HasTLSForControl() {
+		protocol = "FTPS"
+	}
+	ctx := context.Background()
+	a, err := b.srv.svc.CheckPassword(ctx, protocol, remote, user, pass)
+	if err != nil {
+		return nil, err
+	}
+	raw := se.raw
+	conn, err := b.srv.svc.Open(ctx, a, protocol, remote, func(string) { raw.Close() })
+	if err != nil {
+		b.srv.log.Warn("login refused", "remote", remote, "login", a.Login, "reason", err.Error())
+		return nil, err
+	}
+	drv := &clientDriver{srv: b.srv, cc: cc, conn: conn, fs: conn.FS, log: conn.Log(), name: a.Name}
+	b.srv.mu.Lock()
+	se.drv = drv
+	b.srv.mu.Unlock()
+	return drv, nil
+}
+
+// PostAuthMessage is the text of the reply to PASS: a person reads it in
+// the client's log.
+func (b *binding) PostAuthMessage(cc ftpserver.ClientContext, _ string, err error) string {
+	switch {
+	case err == nil:
+		if se, _ := cc.Extra().(*session); se != nil {
+			b.srv.mu.Lock()
+			defer b.srv.mu.Unlock()
+			if se.drv != nil && se.drv.name != "" {
+				return "Welcome, " + se.drv.name + "."
+			}
+		}
+		return "Welcome."
+	case errors.Is(err, errTLSRequired), errors.Is(err, errShuttingDown), errors.Is(err, errAlreadyLogged):
+		return err.Error()
+	case errors.Is(err, auth.ErrDisabled):
+		return "This account is disabled. Please contact your training centre."
+	case errors.Is(err, auth.ErrExpired):
+		return "This account has expired. Please contact your training centre."
+	case errors.Is(err, auth.ErrInvalidCredentials), errors.Is(err, auth.ErrNotFound):
+		return "Login incorrect."
+	default:
+		return "Login failed: the server could not check your password; please try again later."
+	}
+}
+
+// GetTLSConfig returns the same *tls.Config every time: session tickets
+// from the control connection then resume on data connections.
+func (b *binding) GetTLSConfig() (*tls.Config, error) { return b.tls, nil }
+
+// WrapPassiveListener tracks data connections (see passiveListener).
+func (b *binding) WrapPassiveListener(l net.Listener) (net.Listener, error) {
+	pl := &passiveListener{Listener: l, srv: b.srv}
+	if host, _, err := net.SplitHostPort(b.cfg.Address); err == nil {
+		if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+			pl.only = ip
+		}
+	}
+	b.srv.mu.Lock()
+	b.srv.passive[pl] = struct{}{}
+	b.srv.mu.Unlock()
+	if b.srv.closing.Load() {
+		pl.Close()
+		return nil, errShuttingDown
+	}
+	return pl, nil
+}

@@ -1,0 +1,100 @@
+package ftpd
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"syscall"
+	"unicode/utf8"
+
+	ftpserver "github.com/fclairamb/ftpserverlib"
+
+	"github.com/dossierd/dossierd/vfs"
+)
+
+// replyError is what the driver hands ftpserverlib for a refusal. The
+// library picks the reply code with errors.Is (553 for
+// ErrFileNameNotAllowed on STOR, APPE and RNTO; 552 for
+// ErrStorageExceeded; 550 otherwise) and writes "<its own words>: <our
+// text>".
+type replyError struct {
+	text   string // the sentence for the user
+	codes  []error
+	logged bool
+}
+
+// Error starts with a line break on purpose: the library prefixes driver
+// errors with its own technical words ("Could not access file: driver
+// error: calling GetHandle: "), and the break turns the reply into a
+// multi-line one whose last line, the one clients show as the error, is
+// our sentence alone. The sentence itself never contains a line break:
+// vfs quotes paths with %q.
+func (e *replyError) Error() string { return "\n" + e.text }
+
+func (e *replyError) Unwrap() []error { return e.codes }
+
+// refusal makes a replyError from our own sentence (no vfs error behind it).
+func refusal(text string, codes ...error) *replyError {
+	return &replyError{text: text, codes: codes}
+}
+
+// reply is THE mapping from vfs errors to FTP replies; every refusal the
+// driver returns goes through it and is logged here, once.
+//
+//   - a refused name: 553 (on STOR, APPE, RNTO; ftpserverlib answers MKD
+//     with 550 whatever the error) with the vfs sentence, which names the
+//     offending character and suggests a safe name; a name that is not
+//     UTF-8 also says how to set the client's character set;
+//   - a read-only mount or one of the tree's own folders: 550, "read-only";
+//   - not found: 550, "no such file or folder";
+//   - a full disk or quota: 552;
+//   - anything else: 550 with the vfs sentence, the OS detail only in the
+//     server log.
+func (d *clientDriver) reply(op, p string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *replyError
+	if errors.As(err, &re) { // already mapped, perhaps not logged yet
+		if !re.logged {
+			re.logged = true
+			d.log.Info("refused", "op", op, "path", p, "err", re.text)
+		}
+		return err
+	}
+	var codes []error
+	var text string
+	sys := err
+	var pe *vfs.PathError
+	if errors.As(err, &pe) {
+		text = err.Error()
+		if pe.Sys != nil {
+			sys = pe.Sys
+		}
+	} else {
+		// Not from vfs (a write or network error during a transfer): its
+		// text holds physical paths and system words, for the log only.
+		text = fmt.Sprintf("cannot %s %q: the server could not complete the operation", op, p)
+	}
+	attrs := []any{"op", op, "path", p, "err", text}
+	if sys != err || pe == nil {
+		attrs = append(attrs, "cause", sys.Error())
+	}
+	switch {
+	case errors.Is(err, vfs.ErrName):
+		codes = append(codes, ftpserver.ErrFileNameNotAllowed)
+		if pe != nil && pe.Name != nil && !utf8.ValidString(pe.Name.Name) {
+			text += " (your FTP client sends names in a legacy encoding: set its character set to UTF-8, " +
+				`in FileZilla "Site Manager > Charset > Force UTF-8")`
+		}
+	case errors.Is(err, vfs.ErrNotFound):
+		codes = append(codes, fs.ErrNotExist)
+	case errors.Is(err, vfs.ErrPermission), errors.Is(err, vfs.ErrReadOnly):
+		codes = append(codes, fs.ErrPermission)
+	case errors.Is(sys, syscall.ENOSPC) || errors.Is(sys, syscall.EDQUOT):
+		codes = append(codes, ftpserver.ErrStorageExceeded)
+		text += " (the server's storage is full; please tell your training centre)"
+	}
+	d.log.Info("refused", attrs...)
+	return &replyError{text: text, codes: append(codes, err), logged: true}
+}

@@ -1,0 +1,817 @@
+package ftpd_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jlaffaye/ftp"
+
+	"github.com/dossierd/dossierd/config"
+	"github.com/dossierd/dossierd/ftpd"
+	"github.com/dossierd/dossierd/scenario"
+)
+
+const mine = "/Mes documents"
+
+// acmeDir is the physical folder behind acme's "/Mes documents".
+func acmeDir(env *scenario.Env) string { return env.Disk("clients/C0042") }
+
+// payload is deterministic test data of n bytes.
+func payload(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i/251)
+	}
+	return b
+}
+
+// diskNames lists a physical folder: what is really there, hidden
+// temporary files included.
+func diskNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// The demo content of acme's folder, plus the two planted symlinks.
+var acmeDemo = []string{"Facture F2026-0042.pdf", "abs-link", "globex-link"}
+
+func wantDisk(t *testing.T, dir string, extra ...string) {
+	t.Helper()
+	want := append(slices.Clone(acmeDemo), extra...)
+	slices.Sort(want)
+	if got := diskNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("on disk: %q, want %q (no partial or temporary file)", got, want)
+	}
+}
+
+func TestListingsGiveExactSizeAndTime(t *testing.T) {
+	env := scenario.Start(t, nil)
+	c := dialFTP(t, env, explicitTLS, "acme", env.Passwords["acme"])
+	defer c.Quit()
+	data := payload(123457)
+	if err := c.Stor(mine+"/sizes.bin", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	// Sub-second part on disk: listings give whole seconds, truncated as
+	// FileZilla's comparison expects, never rounded up.
+	mtime := time.Date(2025, 3, 4, 5, 6, 7, 800_000_000, time.UTC)
+	if err := os.Chtimes(filepath.Join(acmeDir(env), "sizes.bin"), mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	want := mtime.Truncate(time.Second)
+
+	entries, err := c.List(mine) // MLSD
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, e := range entries {
+		if e.Name == "sizes.bin" {
+			found = true
+			if e.Type != ftp.EntryTypeFile || e.Size != uint64(len(data)) || !e.Time.Equal(want) {
+				t.Errorf("MLSD: type %v size %d time %v, want file %d %v", e.Type, e.Size, e.Time, len(data), want)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("MLSD of %s lacks sizes.bin", mine)
+	}
+	e, err := c.GetEntry(mine + "/sizes.bin") // MLST
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Size != uint64(len(data)) || !e.Time.Equal(want) {
+		t.Errorf("MLST: size %d time %v, want %d %v", e.Size, e.Time, len(data), want)
+	}
+	if n, err := c.FileSize(mine + "/sizes.bin"); err != nil || n != int64(len(data)) {
+		t.Errorf("SIZE = %d, %v; want %d", n, err, len(data))
+	}
+	if tm, err := c.GetTime(mine + "/sizes.bin"); err != nil || !tm.Equal(want) {
+		t.Errorf("MDTM = %v, %v; want %v", tm, err, want)
+	}
+
+	// MFMT, as FileZilla's "preserve timestamps" sends after an upload.
+	set := time.Date(2024, 12, 31, 23, 59, 58, 0, time.UTC)
+	if err := c.SetTime(mine+"/sizes.bin", set); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(acmeDir(env), "sizes.bin"))
+	if err != nil || !fi.ModTime().Equal(set) {
+		t.Errorf("after MFMT the file's mtime is %v (%v), want %v", fi.ModTime(), err, set)
+	}
+	if tm, err := c.GetTime(mine + "/sizes.bin"); err != nil || !tm.Equal(set) {
+		t.Errorf("MDTM after MFMT = %v, %v; want %v", tm, err, set)
+	}
+	// A read-only file's time is not the user's to change.
+	err = c.SetTime("/FTPDOSSIERPERSO/Reglement interieur.pdf", set)
+	if code, msg, _ := reply(err); code != 550 || !strings.Contains(msg, "read-only") {
+		t.Errorf("MFMT on a read-only file: %v, want 550 read-only", err)
+	}
+	// SIZE of a folder is refused (it has no size a client could compare).
+	if _, err := c.FileSize(mine); err == nil {
+		t.Error("SIZE of a folder succeeded")
+	}
+}
+
+func TestRestResumesUpload(t *testing.T) {
+	env := scenario.Start(t, nil)
+	c := dialFTP(t, env, explicitTLS, "acme", env.Passwords["acme"])
+	defer c.Quit()
+	full := payload(3<<20 + 17)
+	cut := 1<<20 + 5
+	// What a cut upload leaves with upload_mode 2, or a client's own
+	// first part: the first bytes of the file.
+	if err := c.Stor(mine+"/big.bin", bytes.NewReader(full[:cut])); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StorFrom(mine+"/big.bin", bytes.NewReader(full[cut:]), uint64(cut)); err != nil {
+		t.Fatalf("REST %d + STOR: %v", cut, err)
+	}
+	got, err := os.ReadFile(filepath.Join(acmeDir(env), "big.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sha256.Sum256(got) != sha256.Sum256(full) {
+		t.Fatalf("resumed file: %d bytes, SHA-256 differs from the source's (%d bytes)", len(got), len(full))
+	}
+	// A resume that does not start at the end of the file would leave a
+	// hole or old bytes: refused with the size to resume from.
+	err = c.StorFrom(mine+"/big.bin", bytes.NewReader(full[10:]), 10)
+	code, msg, _ := reply(err)
+	if code != 550 || !strings.Contains(msg, "has "+strconv.Itoa(len(full))+" bytes") {
+		t.Errorf("REST 10 + STOR: %v, want 550 naming the size", err)
+	}
+	got, _ = os.ReadFile(filepath.Join(acmeDir(env), "big.bin"))
+	if !bytes.Equal(got, full) {
+		t.Error("a refused resume changed the file")
+	}
+	// REST + RETR downloads the rest.
+	r, err := c.RetrFrom(mine+"/big.bin", uint64(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tail bytes.Buffer
+	_, err = tail.ReadFrom(r)
+	r.Close()
+	if err != nil || !bytes.Equal(tail.Bytes(), full[cut:]) {
+		t.Errorf("REST %d + RETR: %d bytes (%v), want the last %d", cut, tail.Len(), err, len(full)-cut)
+	}
+	wantDisk(t, acmeDir(env), "big.bin")
+}
+
+func TestAppend(t *testing.T) {
+	env := scenario.Start(t, nil)
+	c := dialFTP(t, env, plain, "acme", env.Passwords["acme"])
+	defer c.Quit()
+	a, b := payload(70000), []byte("and the end\n")
+	if err := c.Append(mine+"/log.txt", bytes.NewReader(a)); err != nil { // APPE creates
+		t.Fatal(err)
+	}
+	if err := c.Append(mine+"/log.txt", bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(acmeDir(env), "log.txt"))
+	if err != nil || !bytes.Equal(got, append(slices.Clone(a), b...)) {
+		t.Errorf("after two APPE: %d bytes (%v), want %d", len(got), err, len(a)+len(b))
+	}
+	err = c.Append("/FTPDOSSIERPERSO/Reglement interieur.pdf", bytes.NewReader(b))
+	if code, msg, _ := reply(err); code != 550 || !strings.Contains(msg, "read-only") {
+		t.Errorf("APPE to a read-only file: %v, want 550 read-only", err)
+	}
+}
+
+// rawFTP speaks the protocol by hand, for what client libraries do not
+// do: HASH, AVBL, and ending a transfer the way a killed client does.
+type rawFTP struct {
+	t   *testing.T
+	tp  *textproto.Conn
+	tls *tls.Config // non-nil once AUTH TLS succeeded
+}
+
+func dialRaw(t *testing.T, env *scenario.Env, m mode) *rawFTP {
+	t.Helper()
+	var nc net.Conn
+	var err error
+	if m == implicitTLS {
+		nc, err = tls.Dial("tcp", env.FTPAddr(), clientTLS(t, env))
+	} else {
+		nc, err = net.DialTimeout("tcp", env.FTPAddr(), 10*time.Second)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.SetDeadline(time.Now().Add(time.Minute)) // a hung server fails the test, not the run
+	r := &rawFTP{t: t, tp: textproto.NewConn(nc)}
+	t.Cleanup(func() { r.tp.Close() })
+	r.expect(220)
+	switch m {
+	case explicitTLS:
+		r.cmd(234, "AUTH TLS")
+		cfg := clientTLS(t, env)
+		tc := tls.Client(nc, cfg)
+		r.tp = textproto.NewConn(tc)
+		r.tls = cfg
+	case implicitTLS:
+		r.tls = clientTLS(t, env)
+	}
+	return r
+}
+
+func (r *rawFTP) send(format string, args ...any) {
+	r.t.Helper()
+	if err := r.tp.PrintfLine(format, args...); err != nil {
+		r.t.Fatalf("send %q: %v", fmt.Sprintf(format, args...), err)
+	}
+}
+
+// expect reads one reply and fails unless its code is want.
+func (r *rawFTP) expect(want int) string {
+	r.t.Helper()
+	code, msg := r.read()
+	if code != want {
+		r.t.Fatalf("reply %d %q, want %d", code, msg, want)
+	}
+	return msg
+}
+
+func (r *rawFTP) read() (int, string) {
+	r.t.Helper()
+	code, msg, err := r.tp.ReadResponse(0)
+	if err != nil && code == 0 {
+		r.t.Fatalf("reading reply: %v", err)
+	}
+	return code, msg
+}
+
+func (r *rawFTP) cmd(want int, format string, args ...any) string {
+	r.t.Helper()
+	r.send(format, args...)
+	return r.expect(want)
+}
+
+func (r *rawFTP) login(env *scenario.Env, user string) {
+	r.t.Helper()
+	r.cmd(331, "USER %s", user)
+	r.cmd(230, "PASS %s", env.Passwords[user])
+	r.cmd(200, "TYPE I")
+	if r.tls != nil {
+		r.cmd(200, "PBSZ 0")
+		r.cmd(200, "PROT P")
+	}
+}
+
+// data opens a passive data connection (EPSV). It returns the stream to
+// use and the TCP connection under it, to cut it.
+func (r *rawFTP) data(env *scenario.Env) (net.Conn, *net.TCPConn) {
+	r.t.Helper()
+	msg := r.cmd(229, "EPSV")
+	i, j := strings.Index(msg, "|||"), strings.LastIndex(msg, "|")
+	port, err := strconv.Atoi(msg[i+3 : j])
+	if i < 0 || err != nil {
+		r.t.Fatalf("EPSV reply %q", msg)
+	}
+	host, _, _ := net.SplitHostPort(env.FTPAddr())
+	nc, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), 10*time.Second)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	nc.SetDeadline(time.Now().Add(time.Minute))
+	tcp := nc.(*net.TCPConn)
+	if r.tls != nil {
+		return tls.Client(nc, r.tls), tcp
+	}
+	return nc, tcp
+}
+
+// startUpload sends STOR and some data, leaving the transfer open.
+func (r *rawFTP) startUpload(env *scenario.Env, path string, chunk []byte) (net.Conn, *net.TCPConn) {
+	r.t.Helper()
+	stream, tcp := r.data(env)
+	r.cmd(150, "STOR %s", path)
+	for range 4 {
+		if _, err := stream.Write(chunk); err != nil {
+			r.t.Fatalf("writing upload data: %v", err)
+		}
+	}
+	return stream, tcp
+}
+
+// interruptedUpload puts a first version of report.bin, starts a second
+// one and lets cut end it; the first version must stay, alone.
+func interruptedUpload(t *testing.T, m mode, cut func(r *rawFTP, stream net.Conn, tcp *net.TCPConn)) {
+	env := scenario.Start(t, nil)
+	v1 := payload(50000)
+	c := dialFTP(t, env, plain, "acme", env.Passwords["acme"])
+	if err := c.Stor(mine+"/report.bin", bytes.NewReader(v1)); err != nil {
+		t.Fatal(err)
+	}
+	c.Quit()
+
+	r := dialRaw(t, env, m)
+	r.login(env, "acme")
+	stream, tcp := r.startUpload(env, mine+"/report.bin", bytes.Repeat([]byte("version 2 "), 6554))
+	cut(r, stream, tcp)
+
+	got, err := os.ReadFile(filepath.Join(acmeDir(env), "report.bin"))
+	if err != nil || !bytes.Equal(got, v1) {
+		t.Errorf("after the interrupted upload report.bin has %d bytes (%v); want the previous %d", len(got), err, len(v1))
+	}
+	wantDisk(t, acmeDir(env), "report.bin")
+	// The user sees the previous version too.
+	c = dialFTP(t, env, plain, "acme", env.Passwords["acme"])
+	defer c.Quit()
+	if n, err := c.FileSize(mine + "/report.bin"); err != nil || n != int64(len(v1)) {
+		t.Errorf("SIZE after the interrupted upload = %d, %v; want %d", n, err, len(v1))
+	}
+}
+
+// A client killed mid-transfer over TLS: its TCP connection ends without
+// TLS close_notify. crypto/tls alone would report a clean end of stream.
+func TestUploadCutWithoutCloseNotifyIsDiscarded(t *testing.T) {
+	interruptedUpload(t, explicitTLS, func(r *rawFTP, _ net.Conn, tcp *net.TCPConn) {
+		tcp.Close() // under TLS: no close_notify
+		code, msg := r.read()
+		if code/100 != 5 || !strings.Contains(msg, "interrupted") {
+			t.Errorf("reply after the cut: %d %q, want a 5xx saying the upload was interrupted", code, msg)
+		}
+	})
+}
+
+// Over plain FTP only an error on the data connection tells a cut: here
+// a reset.
+func TestUploadResetIsDiscarded(t *testing.T) {
+	interruptedUpload(t, plain, func(r *rawFTP, _ net.Conn, tcp *net.TCPConn) {
+		tcp.SetLinger(0) // close with RST
+		tcp.Close()
+		if code, msg := r.read(); code/100 != 5 {
+			t.Errorf("reply after the reset: %d %q, want 5xx", code, msg)
+		}
+	})
+}
+
+func TestUploadAbortedByABORIsDiscarded(t *testing.T) {
+	interruptedUpload(t, plain, func(r *rawFTP, stream net.Conn, _ *net.TCPConn) {
+		r.send("ABOR")
+		r.expect(426)
+		r.expect(226)
+		// NOOP is answered once the aborted transfer is closed.
+		r.cmd(200, "NOOP")
+		stream.Close()
+	})
+}
+
+// The same cut, but the client ends TLS properly: that is a completed
+// upload (what FileZilla, curl and lftp do at the end of a file).
+func TestUploadWithCloseNotifyIsPublished(t *testing.T) {
+	env := scenario.Start(t, nil)
+	r := dialRaw(t, env, explicitTLS)
+	r.login(env, "acme")
+	chunk := bytes.Repeat([]byte("complete "), 7000)
+	stream, _ := r.startUpload(env, mine+"/done.bin", chunk)
+	stream.Close() // close_notify, then TCP close
+	r.expect(226)
+	got, err := os.ReadFile(filepath.Join(acmeDir(env), "done.bin"))
+	if err != nil || !bytes.Equal(got, bytes.Repeat(chunk, 4)) {
+		t.Errorf("done.bin: %d bytes (%v), want %d", len(got), err, 4*len(chunk))
+	}
+}
+
+func TestTLSRequiredRefusesClearLogin(t *testing.T) {
+	env := scenario.Start(t, func(c *config.Config) { c.FTPD.Bindings[0].TLSMode = config.TLSModeRequired })
+	c, err := ftp.Dial(env.FTPAddr(), ftp.DialWithTimeout(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Login("acme", env.Passwords["acme"])
+	c.Quit()
+	if err == nil || !strings.Contains(err.Error(), "TLS required: enable FTP over TLS (explicit) in your client") {
+		t.Fatalf("clear-text login on a TLS-required binding: %v", err)
+	}
+	// The password was never asked for, so never sent in clear.
+	r := dialRaw(t, env, plain)
+	code, msg := r.read2("USER acme")
+	if code != 530 || !strings.Contains(msg, "enable FTP over TLS") {
+		t.Errorf("USER in clear: %d %q", code, msg)
+	}
+
+	s := dialFTP(t, env, explicitTLS, "acme", env.Passwords["acme"])
+	defer s.Quit()
+	if _, err := s.List(mine); err != nil {
+		t.Errorf("listing over explicit TLS: %v", err)
+	}
+}
+
+// read2 sends a command and returns its reply, whatever the code.
+func (r *rawFTP) read2(format string, args ...any) (int, string) {
+	r.t.Helper()
+	r.send(format, args...)
+	return r.read()
+}
+
+func TestImplicitTLS(t *testing.T) {
+	env := scenario.Start(t, func(c *config.Config) { c.FTPD.Bindings[0].TLSMode = config.TLSModeImplicit })
+	c := dialFTP(t, env, implicitTLS, "acme", env.Passwords["acme"])
+	defer c.Quit()
+	data := payload(200000)
+	if err := c.Stor(mine+"/implicit.bin", bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	cl := &ftpClient{c}
+	got, err := cl.Get(mine + "/implicit.bin")
+	if err != nil || !bytes.Equal(got, data) {
+		t.Errorf("download over implicit TLS: %d bytes (%v), want %d", len(got), err, len(data))
+	}
+	// A clear-text client is never greeted, nor asked for a password: the
+	// server waits for a TLS handshake and drops what is not one.
+	nc, err := net.DialTimeout("tcp", env.FTPAddr(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := nc.Write([]byte("USER acme\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = io.ReadAll(nc)
+	if bytes.Contains(got, []byte("220")) || bytes.Contains(got, []byte("331")) {
+		t.Errorf("implicit TLS binding answered in clear: %q", got)
+	}
+}
+
+// Every data connection resumes the control connection's TLS session, as
+// FileZilla requires; with TLS 1.2 and 1.3.
+func TestDataConnectionsResumeTLSSession(t *testing.T) {
+	env := scenario.Start(t, nil)
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		t.Run(tls.VersionName(v), func(t *testing.T) {
+			cfg := clientTLS(t, env)
+			cfg.MaxVersion = v
+			var full, resumed int
+			cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+				if cs.Version != v {
+					t.Errorf("negotiated %s", tls.VersionName(cs.Version))
+				}
+				if cs.DidResume {
+					resumed++
+				} else {
+					full++
+				}
+				return nil
+			}
+			c, err := ftp.Dial(env.FTPAddr(), ftp.DialWithTimeout(10*time.Second), ftp.DialWithExplicitTLS(cfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Quit()
+			if err := c.Login("acme", env.Passwords["acme"]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.List(mine); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Stor(mine+"/resume-"+tls.VersionName(v)+".bin", bytes.NewReader(payload(1000))); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (&ftpClient{c}).Get(mine + "/Facture F2026-0042.pdf"); err != nil {
+				t.Fatal(err)
+			}
+			if full != 1 || resumed != 3 {
+				t.Errorf("%d full TLS handshakes and %d resumed; want 1 (control) and 3 (data)", full, resumed)
+			}
+		})
+	}
+}
+
+func TestHASH(t *testing.T) {
+	env := scenario.Start(t, nil)
+	data := payload(300001)
+	if err := os.WriteFile(filepath.Join(acmeDir(env), "hash me.bin"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := dialRaw(t, env, plain)
+	r.login(env, "acme")
+	// ftpserverlib splits HASH's argument on spaces: a path with spaces
+	// is quoted, as clients that support HASH do.
+	p := mine + "/hash me.bin"
+	s256 := sha256.Sum256(data)
+	s1 := sha1.Sum(data)
+	m5 := md5.Sum(data)
+	crc := fmt.Sprintf("%08x", crc32.ChecksumIEEE(data))
+	for _, tc := range []struct{ algo, want string }{
+		{"SHA-256", hex.EncodeToString(s256[:])},
+		{"SHA-1", hex.EncodeToString(s1[:])},
+		{"MD5", hex.EncodeToString(m5[:])},
+		{"CRC32", crc},
+	} {
+		r.cmd(200, "OPTS HASH %s", tc.algo)
+		msg := r.cmd(213, "HASH \"%s\"", p)
+		want := fmt.Sprintf("%s 0-%d %s %s", tc.algo, len(data), tc.want, p)
+		if !strings.HasSuffix(msg, want) {
+			t.Errorf("HASH with %s: %q, want it to end with %q", tc.algo, msg, want)
+		}
+	}
+	// Relative to the working directory, too.
+	r.cmd(250, "CWD %s", mine)
+	r.cmd(200, "OPTS HASH SHA-256")
+	if msg := r.cmd(213, "HASH \"hash me.bin\""); !strings.Contains(msg, hex.EncodeToString(s256[:])) {
+		t.Errorf("relative HASH: %q", msg)
+	}
+	// Another client's file does not exist for acme.
+	if code, msg := r.read2("HASH \"/Sessions/S2026-014 SST Lyon/Documents/Convention GLOBEX S2026-014.pdf\""); code != 550 || !strings.Contains(msg, "no such file") {
+		t.Errorf("HASH of globex's file: %d %q", code, msg)
+	}
+}
+
+func TestAVBL(t *testing.T) {
+	env := scenario.Start(t, nil)
+	r := dialRaw(t, env, explicitTLS)
+	r.login(env, "acme")
+	msg := r.cmd(213, "AVBL %s", mine)
+	if n, err := strconv.ParseInt(msg, 10, 64); err != nil || n <= 0 {
+		t.Errorf("AVBL %s = %q, want the free space", mine, msg)
+	}
+	// Nothing can be stored in a read-only folder.
+	if msg := r.cmd(213, "AVBL /Sessions"); msg != "0" {
+		t.Errorf("AVBL /Sessions = %q, want 0", msg)
+	}
+	r.cmd(250, "CWD /FTPDOSSIERPERSO")
+	if msg := r.cmd(213, "AVBL"); msg != "0" {
+		t.Errorf("AVBL in a read-only mount = %q, want 0", msg)
+	}
+}
+
+// lastLine is the line clients show as the error of a multi-line reply.
+func lastLine(msg string) string { return msg[strings.LastIndex(msg, "\n")+1:] }
+
+func TestRefusedNames(t *testing.T) {
+	env := scenario.Start(t, nil)
+	c := dialFTP(t, env, explicitTLS, "acme", env.Passwords["acme"])
+	defer c.Quit()
+
+	err := c.Stor(mine+"/Hélène.pdf", bytes.NewReader([]byte("x")))
+	code, msg, _ := reply(err)
+	want := `cannot upload "/Mes documents/Hélène.pdf": name "Hélène.pdf" refused: the character "é" is not allowed (use letters, digits, spaces and - _ . ( )); try "Helene.pdf"`
+	if code != 553 || lastLine(msg) != want {
+		t.Errorf("STOR Hélène.pdf: %d %q\nwant 553 ending with the line %q", code, msg, want)
+	}
+
+	// A name in a legacy encoding (Latin-1 "é"): refused as such, with
+	// what to change in the client.
+	err = c.Stor(mine+"/caf\xe9.pdf", bytes.NewReader([]byte("x")))
+	code, msg, _ = reply(err)
+	if code != 553 || !strings.Contains(msg, "not valid UTF-8 (byte 0xE9") || !strings.Contains(msg, "character set to UTF-8") {
+		t.Errorf("STOR with a Latin-1 name: %d %q", code, msg)
+	}
+
+	err = c.Rename(mine+"/Facture F2026-0042.pdf", mine+"/Facturé.pdf")
+	if code, msg, _ := reply(err); code != 553 || !strings.Contains(msg, `"é"`) || !strings.Contains(msg, `try "Facture.pdf"`) {
+		t.Errorf("RNTO Facturé.pdf: %v", err)
+	}
+	// MKD: ftpserverlib answers 550 whatever the reason; the text says it.
+	err = c.MakeDir(mine + "/Été 2026")
+	if code, msg, _ := reply(err); code != 550 || !strings.Contains(msg, `"É"`) || !strings.Contains(msg, "try ") {
+		t.Errorf("MKD Été 2026: %v", err)
+	}
+	err = c.Stor("/Sessions/S2026-014 SST Lyon/Documents/Bon.pdf", bytes.NewReader([]byte("x")))
+	if code, msg, _ := reply(err); code != 550 || !strings.Contains(lastLine(msg), "read-only folder") {
+		t.Errorf("STOR into a read-only mount: %v", err)
+	}
+	wantDisk(t, acmeDir(env))
+}
+
+// A shutdown lets an upload in progress finish, and publishes it.
+func TestShutdownWaitsForUpload(t *testing.T) {
+	env := scenario.Start(t, func(c *config.Config) { c.Common.GraceTime = 30 })
+	r := dialRaw(t, env, explicitTLS)
+	r.login(env, "acme")
+	idle := dialRaw(t, env, plain) // no transfer: closed at once
+	chunk := bytes.Repeat([]byte("shutdown "), 5000)
+	stream, _ := r.startUpload(env, mine+"/late.bin", chunk)
+
+	stopped := make(chan struct{})
+	go func() { env.Stop(); close(stopped) }()
+	// Wait until the server has stopped accepting (bounded: Stop closes
+	// the listener first thing).
+	for i := 0; ; i++ {
+		nc, err := net.DialTimeout("tcp", env.FTPAddr(), time.Second)
+		if err != nil {
+			break
+		}
+		nc.Close()
+		if i == 200 {
+			t.Fatal("the server still accepts connections")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := idle.tp.ReadLine(); err == nil {
+		t.Error("the idle connection was not closed")
+	}
+	if _, err := stream.Write(chunk); err != nil {
+		t.Fatalf("the upload was cut by the shutdown: %v", err)
+	}
+	stream.Close()
+	r.expect(226)
+	<-stopped
+	got, err := os.ReadFile(filepath.Join(acmeDir(env), "late.bin"))
+	if err != nil || len(got) != 5*len(chunk) {
+		t.Errorf("late.bin: %d bytes (%v), want %d", len(got), err, 5*len(chunk))
+	}
+}
+
+// SITE runs none of ftpserverlib's subcommands; CHMOD, which lftp's
+// "mirror -R" and WinSCP send after uploads, is accepted and ignored.
+func TestSITE(t *testing.T) {
+	env := scenario.Start(t, nil)
+	r := dialRaw(t, env, plain)
+	r.login(env, "acme")
+	p := filepath.Join(acmeDir(env), "Facture F2026-0042.pdf")
+	before, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cmd(200, "SITE CHMOD 777 %s/Facture F2026-0042.pdf", mine)
+	if after, err := os.Stat(p); err != nil || after.Mode() != before.Mode() {
+		t.Errorf("SITE CHMOD changed the mode: %v -> %v (%v)", before.Mode(), after.Mode(), err)
+	}
+	if msg := r.cmd(550, "SITE CHMOD 644 %s/nope.pdf", mine); !strings.Contains(msg, "no such file") {
+		t.Errorf("SITE CHMOD of a missing file: %q", msg)
+	}
+	for _, c := range []string{"SYMLINK a b", "MKDIR /Mes documents/x", "RMDIR /Mes documents", "CHOWN 0 x"} {
+		r.cmd(502, "SITE %s", c)
+	}
+	wantDisk(t, acmeDir(env))
+}
+
+// dialFromFTP connects from a given loopback address, so that one test
+// can be a guesser and a legitimate user at once.
+func dialFromFTP(env *scenario.Env, from, login, password string) (*ftp.ServerConn, error) {
+	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := ftp.Dial(env.FTPAddr(), ftp.DialWithDialer(d))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(login, password); err != nil {
+		c.Quit()
+		return nil, err
+	}
+	return c, nil
+}
+
+func TestDefenderBansFTPGuesser(t *testing.T) {
+	env := scenario.Start(t, func(c *config.Config) {
+		c.Common.Defender.Threshold = 4
+		c.Common.Defender.ScoreInvalid = 2
+		c.Common.Defender.ScoreValid = 1
+	})
+	legit := dialFTP(t, env, plain, "acme", env.Passwords["acme"])
+	defer legit.Quit()
+	// Unknown logins score 2: banned after the second guess.
+	for i := 0; i < 2; i++ {
+		c, err := dialFromFTP(env, "127.0.0.2", "nobody", "guess")
+		if err == nil {
+			c.Quit()
+			t.Fatal("a wrong password was accepted")
+		}
+		if !strings.Contains(err.Error(), "Login incorrect") {
+			t.Fatalf("wrong password: %v, want Login incorrect", err)
+		}
+	}
+	// Banned: the right password does not get a chance, and the reply
+	// says why.
+	_, err := dialFromFTP(env, "127.0.0.2", "globex", env.Passwords["globex"])
+	if code, msg, _ := reply(err); code != 421 || !strings.Contains(msg, "too many failed logins") {
+		t.Errorf("banned address: %v, want 421 too many failed logins", err)
+	}
+	// The legitimate user on another address carries on.
+	if _, err := (&ftpClient{legit}).Get(mine + "/Facture F2026-0042.pdf"); err != nil {
+		t.Errorf("legitimate download during the ban: %v", err)
+	}
+}
+
+// Disabling an account closes its open FTP connections (SPEC: within a
+// minute; the test daemon polls every second).
+func TestDisabledAccountIsDisconnected(t *testing.T) {
+	env := scenario.Start(t, nil)
+	r := dialRaw(t, env, explicitTLS)
+	r.login(env, "acme")
+	if err := env.Daemon.Store.SetDisabled(t.Context(), "acme", true); err != nil {
+		t.Fatal(err)
+	}
+	// The read ends when the server closes the connection; the deadline
+	// set by dialRaw bounds the wait.
+	for {
+		if _, err := r.tp.ReadLine(); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("the connection of a disabled account stayed open")
+			}
+			break
+		}
+	}
+	_, err := dialFromFTP(env, "127.0.0.1", "acme", env.Passwords["acme"])
+	if err == nil || !strings.Contains(err.Error(), "disabled") {
+		t.Errorf("login of a disabled account: %v, want a reply saying it is disabled", err)
+	}
+}
+
+// The self-signed certificate is generated once, with the names clients
+// connect to, and kept across restarts.
+func TestCertificateGeneratedOnceAndKept(t *testing.T) {
+	env := scenario.Start(t, nil)
+	certFile, keyFile := env.Config.FTPD.CertificateFile, env.Config.FTPD.CertificateKeyFile
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		t.Fatal("no PEM block in the certificate file")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	if !ok || pub.Curve != elliptic.P256() {
+		t.Errorf("certificate key %T, want ECDSA P-256", cert.PublicKey)
+	}
+	for _, h := range []string{"127.0.0.1", "localhost"} {
+		if err := cert.VerifyHostname(h); err != nil {
+			t.Errorf("certificate not valid for %s: %v", h, err)
+		}
+	}
+	if host, err := os.Hostname(); err == nil && host != "" {
+		if err := cert.VerifyHostname(host); err != nil {
+			t.Errorf("certificate not valid for the host name %s: %v", host, err)
+		}
+	}
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+
+	// A second server on the same files keeps them.
+	cfg := ftpd.Config{Bindings: []ftpd.Binding{{Address: "127.0.0.1:0"}}, CertificateFile: certFile, CertificateKeyFile: keyFile}
+	if _, err := ftpd.New(cfg, env.Daemon.Service); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(certFile); !bytes.Equal(again, pemBytes) {
+		t.Error("the certificate was replaced")
+	}
+
+	// A certificate without its key is an error naming the file, never a
+	// silent replacement.
+	dir := t.TempDir()
+	lone := filepath.Join(dir, "ftpd.crt")
+	if err := os.WriteFile(lone, pemBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.CertificateFile, cfg.CertificateKeyFile = lone, filepath.Join(dir, "ftpd.key")
+	if _, err := ftpd.New(cfg, env.Daemon.Service); err == nil || !strings.Contains(err.Error(), cfg.CertificateKeyFile) {
+		t.Errorf("certificate without key: %v, want an error naming %s", err, cfg.CertificateKeyFile)
+	}
+	if again, _ := os.ReadFile(lone); !bytes.Equal(again, pemBytes) {
+		t.Error("a lone certificate was replaced")
+	}
+}
+
+// An empty file is a complete upload too: the client opens TLS on the
+// data connection and closes it properly without sending a byte.
+func TestEmptyUploadOverTLS(t *testing.T) {
+	env := scenario.Start(t, nil)
+	c := dialFTP(t, env, explicitTLS, "acme", env.Passwords["acme"])
+	defer c.Quit()
+	if err := c.Stor(mine+"/empty.txt", bytes.NewReader(nil)); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(acmeDir(env), "empty.txt"))
+	if err != nil || fi.Size() != 0 {
+		t.Errorf("empty.txt: %v, %v; want an empty file", fi, err)
+	}
+}

@@ -1,0 +1,409 @@
+// Package ftpd serves FTP and FTPS with fclairamb/ftpserverlib, as a thin
+// adapter over the service and vfs that SFTP uses too: the same login sees
+// the same tree, with the same permissions and the same refusals, over
+// both protocols.
+package ftpd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dossierd/dossierd/service"
+)
+
+// TLS modes of a binding: SFTPGo's values of ftpd.bindings[].tls_mode.
+const (
+	TLSOptional = 0 // plain FTP, or explicit TLS when the client asks (AUTH TLS)
+	TLSRequired = 1 // explicit TLS, required before login and on data connections
+	TLSImplicit = 2 // TLS from the first byte (FTPS on its own port)
+)
+
+// Binding is one listening socket.
+type Binding struct {
+	Address        string // host:port; port 0 picks a free port (tests)
+	TLSMode        int
+	ForcePassiveIP string // announced in PASV replies (NAT); "" = the address the client reached
+	// A certificate for this binding only; "" uses Config's pair.
+	CertificateFile, CertificateKeyFile string
+}
+
+// Config is the ftpd section, already validated.
+type Config struct {
+	Bindings []Binding
+	// PassivePortStart..PassivePortEnd bounds the data connection ports;
+	// 0-0 lets the system pick any free port.
+	PassivePortStart, PassivePortEnd int
+	DisableActiveMode                bool
+	// The default certificate pair, generated (self-signed) when both files
+	// are absent.
+	CertificateFile, CertificateKeyFile string
+	IdleTimeout                         time.Duration // 0: none
+}
+
+// Server is the FTP/FTPS server: one ftpserverlib server per binding.
+type Server struct {
+	cfg      Config
+	svc      *service.Service
+	log      *slog.Logger
+	libLog   *slog.Logger
+	bindings []*binding
+	closing  atomic.Bool
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	pending  map[string]*session // accepted, not yet claimed by ClientConnected
+	passive  map[*passiveListener]struct{}
+	data     map[*dataConn]struct{}
+}
+
+// session is one control connection, from accept until the end of its
+// last transfer.
+type session struct {
+	raw     net.Conn      // the TCP connection: closing it ends the session
+	release func()        // gives back the connection's slot of the limits
+	drv     *clientDriver // after login; guarded by Server.mu
+	tried   bool          // sent USER or PASS (the connection's goroutine only)
+}
+
+// New prepares the server: certificates are loaded (or generated) here, so
+// a problem with one stops start-up with the file's name.
+func New(cfg Config, svc *service.Service) (*Server, error) {
+	s := &Server{
+		cfg:      cfg,
+		svc:      svc,
+		log:      svc.Logger().With("server", "ftpd"),
+		sessions: map[*session]struct{}{},
+		pending:  map[string]*session{},
+		passive:  map[*passiveListener]struct{}{},
+		data:     map[*dataConn]struct{}{},
+	}
+	// ftpserverlib logs every disconnection of a kicked TLS client as a
+	// warning; our own log says what happened in users' words, so only
+	// its errors are kept.
+	s.libLog = slog.New(minLevel{s.log.Handler().WithAttrs([]slog.Attr{slog.String("component", "ftpserverlib")}), slog.LevelError})
+	// One tls.Config per certificate, shared by the control and data
+	// connections of every binding that uses it: Go's server then accepts
+	// on a data connection the session ticket issued on the control
+	// connection, which is the TLS session reuse FileZilla checks for.
+	configs := map[[2]string]*tls.Config{}
+	for i, b := range cfg.Bindings {
+		if b.TLSMode < TLSOptional || b.TLSMode > TLSImplicit {
+			return nil, fmt.Errorf("ftpd: binding %s: tls_mode %d is not 0, 1 or 2", b.Address, b.TLSMode)
+		}
+		if b.ForcePassiveIP != "" {
+			if ip := net.ParseIP(b.ForcePassiveIP); ip == nil || ip.To4() == nil {
+				// PASV replies carry IPv4 only; EPSV carries no address.
+				return nil, fmt.Errorf("ftpd: bindings[%d].force_passive_ip %q: an IPv4 address is needed", i, b.ForcePassiveIP)
+			}
+		}
+		pair := [2]string{cfg.CertificateFile, cfg.CertificateKeyFile}
+		own := b.CertificateFile != ""
+		if own {
+			pair = [2]string{b.CertificateFile, b.CertificateKeyFile}
+		}
+		tc := configs[pair]
+		if tc == nil {
+			var cert tls.Certificate
+			var err error
+			if own {
+				// A certificate configured for one binding is a real one:
+				// generating a self-signed one in its place would hide a typo.
+				cert, err = tls.LoadX509KeyPair(pair[0], pair[1])
+			} else {
+				cert, err = loadOrCreateCert(pair[0], pair[1])
+			}
+			if err != nil {
+				return nil, fmt.Errorf("ftpd: %w", err)
+			}
+			tc = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+			configs[pair] = tc
+		}
+		s.bindings = append(s.bindings, &binding{srv: s, cfg: b, tls: tc})
+	}
+	return s, nil
+}
+
+// Listen binds every configured address and returns the bound addresses.
+func (s *Server) Listen() ([]net.Addr, error) {
+	var addrs []net.Addr
+	for _, b := range s.bindings {
+		if err := b.listen(); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("ftpd: listen on %s: %w", b.cfg.Address, err)
+		}
+		addrs = append(addrs, b.ln.Addr())
+		s.log.Info("listening", "address", b.ln.Addr().String(), "tls_mode", b.cfg.TLSMode)
+	}
+	return addrs, nil
+}
+
+// Serve accepts connections on the bound listeners until Shutdown.
+func (s *Server) Serve() {
+	var wg sync.WaitGroup
+	for _, b := range s.bindings {
+		if b.ftp == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.ftp.Serve(); err != nil && !s.closing.Load() {
+				s.log.Error("serve failed", "address", b.ln.Addr().String(), "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Close stops at once: listeners, data and control connections. Uploads
+// in flight are discarded (never published half-written).
+func (s *Server) Close() {
+	s.closing.Store(true)
+	s.closeListeners()
+	s.mu.Lock()
+	var cs []io.Closer
+	for l := range s.passive {
+		cs = append(cs, l.Listener)
+	}
+	for c := range s.data {
+		cs = append(cs, c.Conn)
+	}
+	for se := range s.sessions {
+		cs = append(cs, se.raw)
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.Close()
+	}
+}
+
+func (s *Server) closeListeners() {
+	for _, b := range s.bindings {
+		if b.ln != nil {
+			b.ln.Close()
+		}
+	}
+}
+
+// settle is how long a connection must have been without a transfer
+// before shutdown closes it: the "226" reply of a finished upload follows
+// the commit by microseconds, and closing in between would make the client
+// believe a committed upload failed.
+const settle = 200 * time.Millisecond
+
+// Shutdown stops accepting, closes connections with no transfer in flight,
+// lets the others finish until ctx ends, then closes them.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.closing.Store(true)
+	s.closeListeners()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		n := len(s.sessions)
+		for se := range s.sessions {
+			if se.drv == nil || se.drv.idleFor(settle) {
+				se.raw.Close()
+			}
+		}
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			s.Close()
+			s.waitSessions(10 * time.Second)
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// waitSessions waits, after Close, for the sessions to release their files.
+// Every connection is closed by then, so this is quick; the bound only
+// keeps a bug from hanging the daemon's exit.
+func (s *Server) waitSessions(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		n := len(s.sessions)
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.log.Error("connections still open after shutdown")
+}
+
+func addrKey(remote, local net.Addr) string { return remote.String() + "|" + local.String() }
+
+// accepted registers a new control connection until ftpserverlib hands it
+// to ClientConnected, which claims it by its addresses.
+func (s *Server) accepted(c net.Conn, release func()) {
+	se := &session{raw: c, release: release}
+	s.mu.Lock()
+	s.sessions[se] = struct{}{}
+	s.pending[addrKey(c.RemoteAddr(), c.LocalAddr())] = se
+	s.mu.Unlock()
+}
+
+func (s *Server) claim(remote, local net.Addr) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := addrKey(remote, local)
+	se := s.pending[k]
+	delete(s.pending, k)
+	return se
+}
+
+func (s *Server) forget(se *session) {
+	s.mu.Lock()
+	delete(s.sessions, se)
+	s.mu.Unlock()
+	se.release()
+}
+
+// ctrlListener registers the control connections it accepts, so that
+// shutdown and kicks can close them at the TCP level: closing from
+// another goroutine through ftpserverlib's ClientContext.Close races with
+// the connection's own goroutine.
+type ctrlListener struct {
+	net.Listener
+	srv      *Server
+	implicit bool // TLS from the first byte: no clear-text reply possible
+}
+
+// Accept also drops banned addresses and connections over the limits,
+// before any TLS work, with a 421 that says why where the connection
+// speaks clear text.
+func (l *ctrlListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		release, err := l.srv.svc.Admit(c.RemoteAddr())
+		if err != nil {
+			// Aside, so that a flood of refused connections does not
+			// slow down accepting the others.
+			go func() {
+				if !l.implicit {
+					c.SetWriteDeadline(time.Now().Add(time.Second))
+					fmt.Fprintf(c, "421 %s\r\n", err)
+				}
+				c.Close()
+			}()
+			continue
+		}
+		l.srv.accepted(c, release)
+		return c, nil
+	}
+}
+
+// passiveListener wraps the listener ftpserverlib opens for one passive
+// data connection. That listener is bound to every address (the library
+// offers no choice), so connections that did not come in through the
+// binding's own address are dropped; accepted connections are tracked, to
+// be closed by Close and to tell how a TLS upload ended.
+type passiveListener struct {
+	net.Listener
+	srv  *Server
+	only net.IP // nil: the binding listens on every address
+	once sync.Once
+}
+
+func (l *passiveListener) Accept() (net.Conn, error) {
+	// Bounded by the deadline ftpserverlib sets on the underlying listener.
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.only != nil {
+			if a, ok := c.LocalAddr().(*net.TCPAddr); !ok || !a.IP.Equal(l.only) {
+				c.Close()
+				continue
+			}
+		}
+		dc := &dataConn{Conn: c, srv: l.srv}
+		l.srv.mu.Lock()
+		l.srv.data[dc] = struct{}{}
+		l.srv.mu.Unlock()
+		return dc, nil
+	}
+}
+
+func (l *passiveListener) Close() error {
+	l.once.Do(func() {
+		l.srv.mu.Lock()
+		delete(l.srv.passive, l)
+		l.srv.mu.Unlock()
+	})
+	return l.Listener.Close()
+}
+
+// dataConn is one data connection. It records whether the TCP stream
+// itself ended: a TLS stream that ends with the TCP stream ended without
+// close_notify, which is how a killed or cut-off client leaves.
+type dataConn struct {
+	net.Conn
+	srv   *Server
+	ended atomic.Bool // the TCP stream returned EOF
+	once  sync.Once
+}
+
+func (c *dataConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if errors.Is(err, io.EOF) {
+		c.ended.Store(true)
+	}
+	return n, err
+}
+
+func (c *dataConn) Close() error {
+	c.once.Do(func() {
+		c.srv.mu.Lock()
+		delete(c.srv.data, c)
+		c.srv.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// endedWithoutCloseNotify tells, once a TLS data stream returned EOF,
+// whether the peer closed TCP without TLS close_notify. crypto/tls reports
+// both as io.EOF (at a record boundary), but after close_notify it stops
+// reading, so the TCP end is only seen without it.
+func endedWithoutCloseNotify(r io.Reader) bool {
+	tc, ok := r.(*tls.Conn)
+	if !ok {
+		return false
+	}
+	dc, ok := tc.NetConn().(*dataConn)
+	return ok && dc.ended.Load()
+}
+
+// minLevel drops records below a level.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
