@@ -1,0 +1,145 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/vfs"
+)
+
+// fakeDir is a directory in memory, so Refresh's rules are tested alone.
+type fakeDir struct {
+	mu       sync.Mutex
+	gen      int64
+	accounts map[string]auth.Account
+	sessions map[string][]auth.Session // by role+ref
+}
+
+func (d *fakeDir) Authenticate(context.Context, string, string) (auth.Account, error) {
+	return auth.Account{}, auth.ErrInvalidCredentials
+}
+func (d *fakeDir) AuthenticateKey(context.Context, string, ssh.PublicKey) (auth.Account, error) {
+	return auth.Account{}, auth.ErrInvalidCredentials
+}
+func (d *fakeDir) Account(_ context.Context, login string) (auth.Account, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, ok := d.accounts[login]
+	if !ok {
+		return auth.Account{}, auth.ErrNotFound
+	}
+	return a, nil
+}
+func (d *fakeDir) SessionsOf(_ context.Context, role, ref string) ([]auth.Session, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sessions[role+ref], nil
+}
+func (d *fakeDir) Generation(context.Context) (int64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gen, nil
+}
+func (d *fakeDir) LoginKnown(_ context.Context, login string) (bool, error) {
+	_, err := d.Account(context.Background(), login)
+	return err == nil, nil
+}
+func (d *fakeDir) change(f func()) {
+	d.mu.Lock()
+	f()
+	d.gen++
+	d.mu.Unlock()
+}
+
+func TestRefresh(t *testing.T) {
+	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer storage.Close()
+	dir := &fakeDir{accounts: map[string]auth.Account{}, sessions: map[string][]auth.Session{}}
+	for _, a := range []auth.Account{
+		{Login: "acme", Role: "client", Ref: "C1", PasswordHash: "h1"},
+		{Login: "globex", Role: "client", Ref: "C2", PasswordHash: "h2"},
+		{Login: "initech", Role: "client", Ref: "C3", PasswordHash: "h3"},
+		{Login: "umbrella", Role: "client", Ref: "C4", PasswordHash: "h4"},
+		{Login: "idle", Role: "client", Ref: "C5", PasswordHash: "h5"},
+	} {
+		dir.accounts[a.Login] = a
+	}
+	svc := New(dir, storage, Options{
+		Layout:      vfs.Layout{Labels: vfs.DefaultLabels, Permissions: vfs.DefaultPermissions(), SharedFolder: "FTPDOSSIERPERSO"},
+		IdleTimeout: time.Hour,
+	})
+	kicked := map[string]string{}
+	var mu sync.Mutex
+	open := func(login string) *Conn {
+		c, err := svc.Open(context.Background(), dir.accounts[login], "SFTP", "127.0.0.1:1", func(reason string) {
+			mu.Lock()
+			kicked[login] = reason
+			mu.Unlock()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	conns := map[string]*Conn{}
+	for login := range dir.accounts {
+		conns[login] = open(login)
+	}
+	dir.change(func() {
+		a := dir.accounts["acme"]
+		a.Disabled = true
+		dir.accounts["acme"] = a
+		delete(dir.accounts, "globex")
+		b := dir.accounts["initech"]
+		b.PasswordHash = "changed"
+		dir.accounts["initech"] = b
+		dir.sessions["clientC4"] = []auth.Session{{Code: "S1", Folder: "S1 Lyon"}}
+	})
+	// Idle: last activity two hours ago.
+	conns["idle"].FS.Touch()
+	svc.opts.IdleTimeout = time.Nanosecond
+	time.Sleep(time.Millisecond)
+	conns["umbrella"].FS.Touch()
+	svc.opts.IdleTimeout = time.Hour
+	svc.Refresh(context.Background(), true)
+
+	want := map[string]string{"acme": "disabled", "globex": "account deleted", "initech": "credentials changed"}
+	for login, reason := range want {
+		if got := kicked[login]; got == "" || !strings.Contains(got, reason) {
+			t.Errorf("%s: kick reason %q, want %q", login, got, reason)
+		}
+	}
+	if _, ok := kicked["umbrella"]; ok {
+		t.Errorf("umbrella kicked: %s", kicked["umbrella"])
+	}
+	// umbrella's open connection now sees its new session.
+	if _, err := conns["umbrella"].FS.Stat("/Sessions/S1 Lyon/Documents"); err != nil {
+		t.Errorf("new enrollment not in the open connection's tree: %v", err)
+	}
+	// The idle timeout.
+	svc.opts.IdleTimeout = time.Millisecond
+	time.Sleep(5 * time.Millisecond)
+	conns["umbrella"].FS.Touch()
+	svc.Refresh(context.Background(), false)
+	if kicked["idle"] != "idle timeout" {
+		t.Errorf("idle connection: %q", kicked["idle"])
+	}
+	if _, ok := kicked["umbrella"]; ok {
+		t.Error("an active connection was closed as idle")
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if n := len(svc.Conns()); n != 0 {
+		t.Errorf("%d connections still registered", n)
+	}
+}
