@@ -135,7 +135,11 @@ func (c *cli) enrollCmd(enroll bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s %s: %sed in %s\n", use, e.Role, e.Ref, use, e.Session)
+			if enroll {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s enrolled in %s\n", e.Role, e.Ref, e.Session)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s unenrolled from %s (files stay on disk)\n", e.Role, e.Ref, e.Session)
+			}
 			return nil
 		},
 	}

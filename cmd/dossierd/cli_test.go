@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cliEnv is a config file in a temporary folder: every command of one
+// test works on the same database and storage, as scripts do.
+func cliEnv(t *testing.T) (run func(args ...string) (string, error), storage string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "sftpgo.json")
+	if err := os.WriteFile(cfg, []byte(`{"sftpd": {"bindings": []}, "ftpd": {"bindings": []}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) (string, error) {
+		root := newRoot()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetIn(strings.NewReader("from-stdin-pw\n"))
+		root.SetArgs(append([]string{"--config", cfg}, args...))
+		err := root.Execute()
+		return out.String(), err
+	}, filepath.Join(dir, "data", "storage")
+}
+
+func TestAdminCommands(t *testing.T) {
+	run, storage := cliEnv(t)
+	steps := []struct {
+		args    []string
+		wantErr string // substring of the one-line reason; "" = success
+		wantOut string
+	}{
+		{[]string{"account", "add", "acme", "--role", "client", "--ref", "C0042", "--name", "ACME SARL", "--password", "pw1"}, "", `account "acme" added`},
+		{[]string{"account", "add", "ACME", "--role", "client", "--ref", "C0043"}, "already exists", ""},
+		{[]string{"account", "add", "jdupont", "--role", "trainee", "--ref", "T0107", "--password-stdin"}, "", "added"},
+		{[]string{"account", "add", "bob", "--role", "teacher", "--ref", "X1"}, "teacher", ""},
+		{[]string{"account", "add", "eve", "--role", "client", "--ref", "C l'été"}, `the character "'"`, ""},
+		{[]string{"account", "add", "boss", "--role", "staff", "--password", "pw", "--expires", "2099-12-31"}, "", "added"},
+		{[]string{"session", "add", "S2026-014", "--title", "SST Lyon", "--starts", "2026-03-02", "--ends", "2026-03-04", "--folder", "S2026-014 SST Lyon"}, "", "added"},
+		{[]string{"session", "add", "S2026-015", "--folder", "Été 2026"}, `"É"`, ""},
+		{[]string{"session", "add", "S2026-016", "--starts", "02/03/2026"}, "02/03/2026", ""},
+		{[]string{"enroll", "S2026-014", "client", "C0042"}, "", "enrolled"},
+		{[]string{"enroll", "S2026-014", "trainee", "T0107"}, "", "enrolled"},
+		{[]string{"enroll", "S2099-001", "client", "C0042"}, "S2099-001", ""},
+		{[]string{"enroll", "S2026-014", "client", "C9999"}, "C9999", ""},
+		{[]string{"tree", "acme"}, "", "rw  /Mes documents"},
+		{[]string{"tree", "nobody"}, "nobody", ""},
+		{[]string{"account", "passwd", "acme", "--password", "pw2"}, "", "changed"},
+		{[]string{"account", "passwd", "acme"}, "password", ""},
+		{[]string{"account", "disable", "acme"}, "", "disabled"},
+		{[]string{"tree", "acme"}, "", "cannot log in"},
+		{[]string{"account", "enable", "acme"}, "", "enabled"},
+		{[]string{"unenroll", "S2026-014", "trainee", "T0107"}, "", "unenrolled"},
+		{[]string{"unenroll", "S2026-014", "trainee", "T0107"}, "T0107", ""},
+		{[]string{"check-name", "Convocation.pdf", "Bon de commande (v2).pdf"}, "", "ok"},
+		{[]string{"check-name", "ok.pdf", "Convocation Hélène l'été.pdf"}, "1 of 2 names refused", ""},
+		{[]string{"session", "delete", "S2026-014"}, "", "deleted"},
+		{[]string{"account", "delete", "jdupont"}, "", "deleted"},
+		{[]string{"account", "delete", "jdupont"}, "jdupont", ""},
+	}
+	for _, s := range steps {
+		out, err := run(s.args...)
+		name := strings.Join(s.args, " ")
+		switch {
+		case s.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case s.wantErr != "" && (err == nil || !strings.Contains(err.Error(), s.wantErr)):
+			t.Errorf("%s: error %v, want one naming %q", name, err, s.wantErr)
+		case s.wantErr != "" && strings.Contains(err.Error(), "\n"):
+			t.Errorf("%s: reason is not one line: %q", name, err)
+		}
+		if s.wantOut != "" && !strings.Contains(out, s.wantOut) {
+			t.Errorf("%s: output %q lacks %q", name, out, s.wantOut)
+		}
+	}
+	// check-name's refusal carries exit code 1 and the suggestion.
+	out, err := run("check-name", "Convocation Hélène l'été.pdf")
+	var ee *exitError
+	if !errors.As(err, &ee) || exitCode(err) != 1 || !strings.Contains(out, "Convocation Helene l ete.pdf") {
+		t.Errorf("check-name: %q, %v", out, err)
+	}
+	// Folders of SPEC section 2 were created; deleting removed no files.
+	for _, d := range []string{"clients/C0042", "stagiaires/T0107", "sessions/S2026-014/clients/C0042", "sessions/S2026-014/commun-clients", "sessions/S2026-014/commun-stagiaires", "FTPDOSSIERPERSO"} {
+		if fi, err := os.Stat(filepath.Join(storage, d)); err != nil || !fi.IsDir() {
+			t.Errorf("folder %s missing: %v", d, err)
+		}
+	}
+	// --json listings have the import's field names and no secrets.
+	out, err = run("account", "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accounts []map[string]any
+	if err := json.Unmarshal([]byte(out), &accounts); err != nil || len(accounts) != 2 {
+		t.Fatalf("account list --json = %s (%v)", out, err)
+	}
+	if accounts[0]["login"] != "acme" || accounts[0]["ref"] != "C0042" || strings.Contains(out, "argon2") {
+		t.Errorf("account list --json = %s", out)
+	}
+	out, _ = run("session", "list")
+	if strings.Contains(out, "S2026-014") {
+		t.Errorf("deleted session still listed: %s", out)
+	}
+}
