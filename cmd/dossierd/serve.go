@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,6 +21,7 @@ import (
 
 func (c *cli) serveCmd() *cobra.Command {
 	var demo bool
+	var pprofAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "run the SFTP and FTP servers",
@@ -29,6 +32,11 @@ func (c *cli) serveCmd() *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			if pprofAddr != "" {
+				if err := servePprof(pprofAddr, log); err != nil {
+					return err
+				}
+			}
 			d, err := daemon.New(cfg, log)
 			if err != nil {
 				return err
@@ -48,6 +56,7 @@ func (c *cli) serveCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&demo, "demo", false, "load the demo directory and sample files first, and print the demo logins")
+	cmd.Flags().StringVar(&pprofAddr, "pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for benchmarks; never expose it")
 	return cmd
 }
 
@@ -86,4 +95,21 @@ func printDemo(cmd *cobra.Command, logins []dossierd.DemoLogin, d *daemon.Daemon
 			fmt.Fprintf(out, "FTP/FTPS: ftp://127.0.0.1:%d, in FileZilla choose \"Require explicit FTP over TLS\" (login %s)\n", t.Port, logins[0].Login)
 		}
 	}
+}
+
+// servePprof exposes the profiler on its own listener and mux, so that it
+// is only ever reachable where the administrator bound it.
+func servePprof(addr string, log *slog.Logger) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("profiler listening", "address", l.Addr().String())
+	go http.Serve(l, mux)
+	return nil
 }
