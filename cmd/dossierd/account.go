@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/auth"
 )
@@ -48,7 +49,7 @@ func (c *cli) accountAdd() *cobra.Command {
 		Use:   "add LOGIN --role client|trainee|trainer|staff [--ref REF] [--name NAME] [--password PW | --password-stdin] [--public-key KEY] [--expires YYYY-MM-DD]",
 		Short: "create an account (and its exchange folder)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if a.Role == "" {
 				return errors.New("--role is required (client, trainee, trainer or staff)")
 			}
@@ -60,18 +61,13 @@ func (c *cli) accountAdd() *cobra.Command {
 			if key != "" {
 				a.PublicKeys = []string{key}
 			}
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
 			created, err := d.Store.AddAccount(cmd.Context(), a, pw)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "account %q added (%s %s)\n", created.Login, created.Role, created.Ref)
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&a.Role, "role", "", "client, trainee, trainer or staff")
@@ -91,7 +87,7 @@ func (c *cli) accountPasswd() *cobra.Command {
 		Use:   "passwd LOGIN [--password PW | --password-stdin]",
 		Short: "set an account's password (its open connections are closed)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			pw, err := readPassword(cmd, password, stdin)
 			if err != nil {
 				return err
@@ -99,17 +95,12 @@ func (c *cli) accountPasswd() *cobra.Command {
 			if pw == "" {
 				return errors.New("give the new password with --password or --password-stdin")
 			}
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
 			if err := d.Store.SetPassword(cmd.Context(), args[0], pw); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "password of %q changed\n", args[0])
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&password, "password", "", "new password")
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the new password from the first line of standard input")
@@ -121,18 +112,13 @@ func (c *cli) accountSet(verb string, disabled bool) *cobra.Command {
 		Use:   verb + " LOGIN",
 		Short: verb + " an account",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if err := d.Store.SetDisabled(cmd.Context(), args[0], disabled); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "account %q %sd\n", args[0], verb)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -141,18 +127,13 @@ func (c *cli) accountDelete() *cobra.Command {
 		Use:   "delete LOGIN",
 		Short: "delete an account (its files stay on disk)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if err := d.Store.DeleteAccount(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "account %q deleted; its files stay on disk\n", args[0])
 			return nil
-		},
+		}),
 	}
 }
 
@@ -174,12 +155,7 @@ func (c *cli) accountList() *cobra.Command {
 		Use:   "list [--json]",
 		Short: "list accounts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			accts, err := d.Store.Accounts(cmd.Context())
 			if err != nil {
 				return err
@@ -194,9 +170,7 @@ func (c *cli) accountList() *cobra.Command {
 					}
 					list = append(list, accountJSON{a.Login, a.Role, a.Ref, a.Name, keys, a.Disabled, a.ExpiresAt, a.PasswordHash != ""})
 				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(list)
+				return writeJSON(out, list)
 			}
 			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "LOGIN\tROLE\tREF\tNAME\tSTATUS\tEXPIRES")
@@ -208,7 +182,7 @@ func (c *cli) accountList() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Login, a.Role, a.Ref, a.Name, status, a.ExpiresAt)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/audit"
 )
@@ -19,7 +20,7 @@ func (c *cli) auditCmd() *cobra.Command {
 		Use:   "audit [--login L] [--path SUBSTR] [--action A] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--json]",
 		Short: "who downloaded, uploaded, renamed or deleted what, when, from where",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			var err error
 			if since != "" {
 				if f.Since, err = time.ParseInLocation(time.DateOnly, since, time.Local); err != nil {
@@ -32,11 +33,6 @@ func (c *cli) auditCmd() *cobra.Command {
 				}
 				f.Until = f.Until.AddDate(0, 0, 1) // the whole day
 			}
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
 			if err := audit.Prepare(cmd.Context(), d.Store.DB()); err != nil {
 				return err
 			}
@@ -49,9 +45,7 @@ func (c *cli) auditCmd() *cobra.Command {
 				if events == nil {
 					events = []audit.Event{}
 				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(events)
+				return writeJSON(out, events)
 			}
 			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "TIME\tLOGIN\tPROTOCOL\tREMOTE\tACTION\tPATH\tBYTES\tRESULT")
@@ -63,7 +57,7 @@ func (c *cli) auditCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.Time.Local().Format(time.DateTime), e.Login, e.Protocol, e.Remote, e.Action, p, e.Bytes, e.Result)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.Login, "login", "", "only this login")

@@ -1,13 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/defender"
 )
@@ -19,12 +20,7 @@ func (c *cli) defenderCmd() *cobra.Command {
 		Use:   "list [--json]",
 		Short: "list scored and banned addresses (as the running daemon last wrote them)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			p, err := defender.OpenPersist(cmd.Context(), d.Store.DB())
 			if err != nil {
 				return err
@@ -38,9 +34,7 @@ func (c *cli) defenderCmd() *cobra.Command {
 				if hosts == nil {
 					hosts = []defender.Listed{}
 				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(hosts)
+				return writeJSON(out, hosts)
 			}
 			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "IP\tSCORE\tBANNED UNTIL\tBANS")
@@ -52,23 +46,18 @@ func (c *cli) defenderCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%d\t%s\t%d\n", h.IP, h.Score, until, h.Bans)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	unban := &cobra.Command{
 		Use:   "unban IP",
 		Short: "lift the ban of an address (the running daemon applies it within data_provider.poll_interval)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			ip, err := netip.ParseAddr(args[0])
 			if err != nil {
 				return fmt.Errorf("%q is not an IP address", args[0])
 			}
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
 			p, err := defender.OpenPersist(cmd.Context(), d.Store.DB())
 			if err != nil {
 				return err
@@ -83,7 +72,7 @@ func (c *cli) defenderCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s was not listed; any score the daemon holds for it is cleared\n", ip)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(list, unban)
 	return cmd

@@ -4,7 +4,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -61,6 +63,26 @@ func (c *cli) directory() (*daemon.Directory, error) {
 	return daemon.OpenDirectory(cfg)
 }
 
+// withDirectory gives an admin command the opened directory and closes it
+// afterwards.
+func (c *cli) withDirectory(run func(cmd *cobra.Command, args []string, d *daemon.Directory) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		d, err := c.directory()
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		return run(cmd, args, d)
+	}
+}
+
+// writeJSON prints v indented, as the --json listings do.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 func newRoot() *cobra.Command {
 	c := &cli{}
 	root := &cobra.Command{
@@ -70,6 +92,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&c.configFile, "config", "", "configuration file (default: ./sftpgo.json when present, else embedded defaults)")
-	root.AddCommand(c.serveCmd(), c.accountCmd(), c.sessionCmd(), c.enrollCmd(true), c.enrollCmd(false), c.treeCmd(), c.checkNameCmd(), c.defenderCmd(), c.auditCmd())
+	root.AddCommand(c.serveCmd(), c.accountCmd(), c.sessionCmd(), c.enrollCmd(true), c.enrollCmd(false), c.treeCmd(), c.checkNameCmd(), c.defenderCmd(), c.auditCmd(), c.importCmd(), c.exportCmd())
 	return root
 }

@@ -1,11 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/auth"
 )
@@ -22,19 +23,14 @@ func (c *cli) sessionAdd() *cobra.Command {
 		Use:   "add CODE [--title T] [--starts YYYY-MM-DD] [--ends YYYY-MM-DD] [--folder NAME]",
 		Short: "create a session (and its folders)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			s.Code = args[0]
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
 			if err := d.Store.AddSession(cmd.Context(), s); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "session %q added\n", s.Code)
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&s.Title, "title", "", "title")
@@ -49,18 +45,13 @@ func (c *cli) sessionDelete() *cobra.Command {
 		Use:   "delete CODE",
 		Short: "delete a session and its enrollments (its files stay on disk)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if err := d.Store.DeleteSession(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "session %q deleted; its files stay on disk\n", args[0])
 			return nil
-		},
+		}),
 	}
 }
 
@@ -79,12 +70,7 @@ func (c *cli) sessionList() *cobra.Command {
 		Use:   "list [--json]",
 		Short: "list sessions",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			sessions, err := d.Store.Sessions(cmd.Context())
 			if err != nil {
 				return err
@@ -95,9 +81,7 @@ func (c *cli) sessionList() *cobra.Command {
 				for _, s := range sessions {
 					list = append(list, sessionJSON(s))
 				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(list)
+				return writeJSON(out, list)
 			}
 			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "CODE\tFOLDER\tTITLE\tSTARTS\tENDS")
@@ -105,7 +89,7 @@ func (c *cli) sessionList() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Code, s.Folder, s.Title, s.StartsOn, s.EndsOn)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -120,27 +104,20 @@ func (c *cli) enrollCmd(enroll bool) *cobra.Command {
 		Use:   use + " SESSION ROLE REF",
 		Short: short,
 		Args:  cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			e := auth.Enrollment{Session: args[0], Role: args[1], Ref: args[2]}
-			if enroll {
-				err = d.Store.Enroll(cmd.Context(), e)
-			} else {
-				err = d.Store.Unenroll(cmd.Context(), e)
+			if !enroll {
+				if err := d.Store.Unenroll(cmd.Context(), e); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s unenrolled from %s (files stay on disk)\n", e.Role, e.Ref, e.Session)
+				return nil
 			}
-			if err != nil {
+			if err := d.Store.Enroll(cmd.Context(), e); err != nil {
 				return err
 			}
-			if enroll {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %s enrolled in %s\n", e.Role, e.Ref, e.Session)
-			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %s unenrolled from %s (files stay on disk)\n", e.Role, e.Ref, e.Session)
-			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s enrolled in %s\n", e.Role, e.Ref, e.Session)
 			return nil
-		},
+		}),
 	}
 }

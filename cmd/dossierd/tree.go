@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/daemon"
+
 	"github.com/dossierd/dossierd/service"
 )
 
@@ -14,12 +16,7 @@ func (c *cli) treeCmd() *cobra.Command {
 		Use:   "tree LOGIN",
 		Short: "show what LOGIN sees: one line per folder, r or rw, and where it is on disk",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := c.directory()
-			if err != nil {
-				return err
-			}
-			defer d.Close()
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			a, err := d.Store.Account(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -51,6 +48,6 @@ func (c *cli) treeCmd() *cobra.Command {
 				fmt.Fprintf(w, "# %s: this account cannot log in now\n", err)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }
