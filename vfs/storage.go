@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -66,7 +67,13 @@ func (s *Storage) ensure(rel string) error {
 	if done {
 		return nil
 	}
-	if err := s.root.MkdirAll(rel, 0o755); err != nil {
+	// One mkdirat when the parent exists (the common case: an enrollment
+	// folder under its session); the whole path only when it does not.
+	err := s.root.Mkdir(rel, 0o755)
+	if errors.Is(err, fs.ErrNotExist) {
+		err = s.root.MkdirAll(rel, 0o755)
+	}
+	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("storage: cannot create folder %q: %w", rel, err)
 	}
 	s.mu.Lock()
