@@ -3,95 +3,42 @@ package dossierd
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/tmsimport"
 )
 
 // DemoLogin is one demo account with its clear password, to print.
 type DemoLogin struct {
-	Login, Password, Role, Name string
+	Login    string `json:"login"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+	Name     string `json:"name"`
 }
 
-type demoDirectory struct {
-	Accounts []struct {
-		Login    string `json:"login"`
-		Role     string `json:"role"`
-		Ref      string `json:"ref"`
-		Name     string `json:"name"`
-		Password string `json:"password"`
-	} `json:"accounts"`
-	Sessions []struct {
-		Code     string `json:"code"`
-		Title    string `json:"title"`
-		StartsOn string `json:"starts_on"`
-		EndsOn   string `json:"ends_on"`
-		Folder   string `json:"folder"`
-	} `json:"sessions"`
-	Enrollments []struct {
-		Session string `json:"session"`
-		Role    string `json:"role"`
-		Ref     string `json:"ref"`
-	} `json:"enrollments"`
-}
-
-// LoadDemo loads the demo directory into store and copies the sample files
-// into the storage root, idempotently: accounts get their demo password
-// back, files already there are left alone.
+// LoadDemo loads the demo directory into store through the TMS importer
+// (the demo file is in the import's JSON shape), then copies the sample
+// files into the storage root. It is idempotent: an unchanged demo
+// directory writes nothing, files already there are left alone.
 func LoadDemo(ctx context.Context, store *auth.Store, storageRoot string) ([]DemoLogin, error) {
 	data, err := Demo.ReadFile("testdata/demo/directory.json")
 	if err != nil {
 		return nil, err
 	}
-	var d demoDirectory
+	var d struct {
+		Accounts []DemoLogin `json:"accounts"`
+	}
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("demo directory: %w", err)
 	}
-	var logins []DemoLogin
-	for _, a := range d.Accounts {
-		acct := auth.Account{Login: a.Login, Role: a.Role, Ref: a.Ref, Name: a.Name}
-		if _, err := store.AddAccount(ctx, acct, a.Password); errors.Is(err, auth.ErrExists) {
-			if err := store.UpdateAccount(ctx, withHash(ctx, store, acct)); err != nil {
-				return nil, fmt.Errorf("demo account %s: %w", a.Login, err)
-			}
-			err = store.SetPassword(ctx, a.Login, a.Password)
-			if err != nil {
-				return nil, fmt.Errorf("demo account %s: %w", a.Login, err)
-			}
-		} else if err != nil {
-			return nil, fmt.Errorf("demo account %s: %w", a.Login, err)
-		}
-		logins = append(logins, DemoLogin{Login: a.Login, Password: a.Password, Role: a.Role, Name: a.Name})
+	if _, err := tmsimport.ReadJSON("testdata/demo/directory.json", data).Apply(ctx, store, auth.ApplyOptions{}); err != nil {
+		return nil, fmt.Errorf("demo directory: %w", err)
 	}
-	for _, s := range d.Sessions {
-		sess := auth.Session{Code: s.Code, Title: s.Title, StartsOn: s.StartsOn, EndsOn: s.EndsOn, Folder: s.Folder}
-		if err := store.AddSession(ctx, sess); errors.Is(err, auth.ErrExists) {
-			err = store.UpdateSession(ctx, sess)
-			if err != nil {
-				return nil, fmt.Errorf("demo session %s: %w", s.Code, err)
-			}
-		} else if err != nil {
-			return nil, fmt.Errorf("demo session %s: %w", s.Code, err)
-		}
-	}
-	for _, e := range d.Enrollments {
-		if err := store.Enroll(ctx, auth.Enrollment{Session: e.Session, Role: e.Role, Ref: e.Ref}); err != nil {
-			return nil, fmt.Errorf("demo enrollment: %w", err)
-		}
-	}
-	return logins, copyDemoFiles(storageRoot)
-}
-
-// withHash keeps the stored credentials of an account being updated.
-func withHash(ctx context.Context, store *auth.Store, a auth.Account) auth.Account {
-	if old, err := store.Account(ctx, a.Login); err == nil {
-		a.PasswordHash, a.PublicKeys, a.ExpiresAt = old.PasswordHash, old.PublicKeys, old.ExpiresAt
-	}
-	return a
+	return d.Accounts, copyDemoFiles(storageRoot)
 }
 
 func copyDemoFiles(storageRoot string) error {
