@@ -83,7 +83,7 @@ type Recorder struct {
 
 // queueSize bounds memory if the disk stalls; beyond it events are
 // logged (never silently lost) but not stored.
-const queueSize = 65536
+const queueSize = 8192
 
 // NewRecorder starts the writer goroutine.
 func NewRecorder(ctx context.Context, db *sql.DB, log *slog.Logger) (*Recorder, error) {

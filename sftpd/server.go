@@ -256,7 +256,7 @@ func (s *Server) session(ch ssh.Channel, reqs <-chan *ssh.Request, h *handlers) 
 		case req.Type == "subsystem" && len(req.Payload) >= 4 && string(req.Payload[4:]) == "sftp":
 			req.Reply(true, nil)
 			go ssh.DiscardRequests(reqs)
-			rs := sftp.NewRequestServer(ch, h.handlers(), sftp.WithRSAllocator())
+			rs := sftp.NewRequestServer(ch, h.handlers())
 			if err := rs.Serve(); err != nil && !errors.Is(err, net.ErrClosed) && err.Error() != "EOF" {
 				h.log.Debug("sftp session ended", "err", err)
 			}

@@ -18,6 +18,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,11 +38,14 @@ func main() {
 	clients := flag.Int("clients", 20, "legitimate clients transferring at once")
 	duration := flag.Duration("duration", 30*time.Second, "how long the load runs")
 	size := flag.Int("size", 1<<20, "bytes per legitimate transfer")
+	flag.StringVar(&heapFile, "heap", "", "save a heap profile of the server, taken at the end of the load, to this file")
 	flag.Parse()
 	if err := run(*guessers, *clients, *duration, *size); err != nil {
 		log.Fatal(err)
 	}
 }
+
+var heapFile string
 
 func freePort() int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -89,7 +93,12 @@ func run(guessers, clients int, duration time.Duration, size int) error {
 	if out, err := admin("account", "add", "victim", "--role", "staff", "--password", "not-guessed"); err != nil {
 		return fmt.Errorf("account add: %v: %s", err, out)
 	}
-	srv := exec.Command(bin, "--config", cfgFile, "serve")
+	args := []string{"--config", cfgFile, "serve"}
+	pprofAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	if heapFile != "" {
+		args = append(args, "--pprof", pprofAddr)
+	}
+	srv := exec.Command(bin, args...)
 	var logs bytes.Buffer
 	srv.Stderr = &logs
 	if err := srv.Start(); err != nil {
@@ -186,6 +195,11 @@ sample:
 		}
 	}
 	tick.Stop()
+	if heapFile != "" {
+		if err := saveHeap(pprofAddr, heapFile); err != nil {
+			log.Printf("heap profile: %v", err)
+		}
+	}
 	close(stop)
 	wg.Wait()
 	cpu := cpuSeconds(srv.Process.Pid) - cpu0
@@ -372,3 +386,18 @@ func statusKiB(pid int, key string) int64 {
 
 func rssKiB(pid int) int64 { return statusKiB(pid, "VmRSS") }
 func hwmKiB(pid int) int64 { return statusKiB(pid, "VmHWM") }
+
+func saveHeap(addr, file string) error {
+	resp, err := http.Get("http://" + addr + "/debug/pprof/heap")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
