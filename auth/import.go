@@ -842,7 +842,7 @@ func (p *prepared) passwords(ctx context.Context, st *importState, opts ApplyOpt
 	if len(jobs) == 0 {
 		return out, nil // and no progress reported
 	}
-	// argon2id takes 19 MiB per call with our parameters (imported hashes
+	// argon2id takes 7 MiB per call with our parameters (imported hashes
 	// may ask more): a few workers use the cores without holding much
 	// memory.
 	workers := min(runtime.GOMAXPROCS(0), 8, len(jobs))

@@ -31,7 +31,7 @@ func argonHash(password string, m, tc uint32, p uint8, salt []byte, keyLen uint3
 
 func TestHashPasswordFormat(t *testing.T) {
 	h := testHash()
-	re := regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`)
+	re := regexp.MustCompile(`^\$argon2id\$v=19\$m=7168,t=5,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`)
 	if !re.MatchString(h) {
 		t.Errorf("HashPassword = %q, want %v", h, re)
 	}
