@@ -190,6 +190,7 @@ func ftpdConfig(cfg *config.Config) ftpd.Config {
 		CertificateFile:    f.CertificateFile,
 		CertificateKeyFile: f.CertificateKeyFile,
 		IdleTimeout:        time.Duration(cfg.Common.IdleTimeout) * time.Minute,
+		LoginGraceTime:     time.Duration(cfg.SFTPD.LoginGraceTime) * time.Second,
 	}
 	for _, b := range f.Bindings {
 		c.Bindings = append(c.Bindings, ftpd.Binding{

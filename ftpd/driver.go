@@ -27,6 +27,7 @@ var (
 	_ ftpserver.MainDriverExtensionUserVerifier    = (*binding)(nil)
 	_ ftpserver.MainDriverExtensionPostAuthMessage = (*binding)(nil)
 	_ ftpserver.MainDriverExtensionPassiveWrapper  = (*binding)(nil)
+	_ ftpserver.MainDriverExtensionTLSVerifier     = (*binding)(nil)
 )
 
 // tlsRequiredMsg is what a client gets when it tries to log in in clear on
@@ -37,6 +38,7 @@ var (
 	errTLSRequired   = errors.New(tlsRequiredMsg)
 	errShuttingDown  = errors.New("the server is shutting down; please try again in a minute")
 	errAlreadyLogged = errors.New("already logged in")
+	errLoginTime     = errors.New("login time exceeded")
 )
 
 func (b *binding) listen() error {
@@ -44,7 +46,11 @@ func (b *binding) listen() error {
 	if err != nil {
 		return err
 	}
-	b.ln = &ctrlListener{Listener: l, srv: b.srv, implicit: b.cfg.TLSMode == TLSImplicit}
+	cl := &ctrlListener{Listener: l, srv: b.srv}
+	if b.cfg.TLSMode == TLSImplicit {
+		cl.implicit = b.tls
+	}
+	b.ln = cl
 	b.ftp = ftpserver.NewFtpServer(b)
 	b.ftp.Logger = b.srv.libLog.With("address", l.Addr().String())
 	// Listen only reads the settings here: the socket is ours.
@@ -53,22 +59,20 @@ func (b *binding) listen() error {
 
 // GetSettings is read once, by Listen.
 func (b *binding) GetSettings() (*ftpserver.Settings, error) {
-	var ln net.Listener = b.ln
 	tlsReq := ftpserver.ClearOrEncrypted
 	switch b.cfg.TLSMode {
 	case TLSRequired:
 		tlsReq = ftpserver.MandatoryEncryption
 	case TLSImplicit:
+		// The listener hands out TLS connections (ctrlListener).
 		tlsReq = ftpserver.ImplicitEncryption
-		// ftpserverlib only wraps listeners it creates itself.
-		ln = tls.NewListener(ln, b.tls)
 	}
 	idle := math.MaxInt32 // common.idle_timeout 0: none (the library's 0 means 900 s)
 	if t := b.srv.cfg.IdleTimeout; t > 0 {
 		idle = int(t.Seconds())
 	}
 	st := &ftpserver.Settings{
-		Listener:          ln,
+		Listener:          b.ln,
 		PublicHost:        b.cfg.ForcePassiveIP,
 		Banner:            "dossierd",
 		IdleTimeout:       idle,
@@ -168,11 +172,14 @@ func (b *binding) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpse
 		return nil, errTLSRequired
 	}
 	b.srv.mu.Lock()
-	logged := se.drv != nil
+	logged, expired := se.drv != nil, se.expired
 	b.srv.mu.Unlock()
 	if logged {
 		// ftpserverlib would drop the first driver without telling us.
 		return nil, errAlreadyLogged
+	}
+	if expired {
+		return nil, errLoginTime
 	}
 	protocol := "FTP"
 	if cc.HasTLSForControl() {
@@ -191,9 +198,35 @@ func (b *binding) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpse
 	}
 	drv := &clientDriver{srv: b.srv, cc: cc, conn: conn, fs: conn.FS, log: conn.Log(), name: a.Name}
 	b.srv.mu.Lock()
-	se.drv = drv
+	expired = se.expired // while the password was being checked
+	if !expired {
+		se.drv = drv
+		if se.grace != nil {
+			se.grace.Stop()
+		}
+	}
 	b.srv.mu.Unlock()
+	if expired {
+		conn.Close()
+		return nil, errLoginTime
+	}
 	return drv, nil
+}
+
+// VerifyConnection is ftpserverlib's hook for TLS client certificates,
+// called at USER on a TLS control connection. dossierd uses none (nil, nil:
+// the password is asked for); the hook is the only place the library
+// shows the control connection's TLS layer, through which the login grace
+// time must write its 421 after AUTH TLS.
+func (b *binding) VerifyConnection(cc ftpserver.ClientContext, _ string, tc *tls.Conn) (ftpserver.ClientDriver, error) {
+	if se, _ := cc.Extra().(*session); se != nil {
+		b.srv.mu.Lock()
+		if se.tls == nil {
+			se.tls = tc
+		}
+		b.srv.mu.Unlock()
+	}
+	return nil, nil
 }
 
 // PostAuthMessage is the text of the reply to PASS: a person reads it in
@@ -209,7 +242,7 @@ func (b *binding) PostAuthMessage(cc ftpserver.ClientContext, _ string, err erro
 			}
 		}
 		return "Welcome."
-	case errors.Is(err, errTLSRequired), errors.Is(err, errShuttingDown), errors.Is(err, errAlreadyLogged):
+	case errors.Is(err, errTLSRequired), errors.Is(err, errShuttingDown), errors.Is(err, errAlreadyLogged), errors.Is(err, errLoginTime):
 		return err.Error()
 	case errors.Is(err, auth.ErrDisabled):
 		return "This account is disabled. Please contact your training centre."

@@ -46,6 +46,9 @@ type Config struct {
 	// are absent.
 	CertificateFile, CertificateKeyFile string
 	IdleTimeout                         time.Duration // 0: none
+	// LoginGraceTime is how long a control connection may stay without
+	// logging in (sftpd.login_grace_time, shared with SFTP); 0: no limit.
+	LoginGraceTime time.Duration
 }
 
 // Server is the FTP/FTPS server: one ftpserverlib server per binding.
@@ -68,9 +71,16 @@ type Server struct {
 // last transfer.
 type session struct {
 	raw     net.Conn      // the TCP connection: closing it ends the session
+	ctrl    *ctrlConn     // raw as ftpserverlib reads it (below any TLS)
 	release func()        // gives back the connection's slot of the limits
 	drv     *clientDriver // after login; guarded by Server.mu
 	tried   bool          // sent USER or PASS (the connection's goroutine only)
+
+	// Guarded by Server.mu:
+	tls     *tls.Conn   // the TLS layer of the control connection, once known
+	grace   *time.Timer // closes the connection if it has not logged in in time
+	expired bool        // the login grace time ran out
+	ended   bool        // forgotten: the connection is over
 }
 
 // New prepares the server: certificates are loaded (or generated) here, so
@@ -248,13 +258,16 @@ func (s *Server) waitSessions(limit time.Duration) {
 func addrKey(remote, local net.Addr) string { return remote.String() + "|" + local.String() }
 
 // accepted registers a new control connection until ftpserverlib hands it
-// to ClientConnected, which claims it by its addresses.
-func (s *Server) accepted(c net.Conn, release func()) {
-	se := &session{raw: c, release: release}
+// to ClientConnected, which claims it by its addresses, and starts its
+// login grace time.
+func (s *Server) accepted(se *session) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.sessions[se] = struct{}{}
-	s.pending[addrKey(c.RemoteAddr(), c.LocalAddr())] = se
-	s.mu.Unlock()
+	s.pending[addrKey(se.raw.RemoteAddr(), se.raw.LocalAddr())] = se
+	if s.cfg.LoginGraceTime > 0 {
+		se.grace = time.AfterFunc(s.cfg.LoginGraceTime, func() { s.loginExpired(se) })
+	}
 }
 
 func (s *Server) claim(remote, local net.Addr) *session {
@@ -269,6 +282,10 @@ func (s *Server) claim(remote, local net.Addr) *session {
 func (s *Server) forget(se *session) {
 	s.mu.Lock()
 	delete(s.sessions, se)
+	se.ended = true
+	if se.grace != nil {
+		se.grace.Stop()
+	}
 	s.mu.Unlock()
 	se.release()
 }
@@ -279,8 +296,12 @@ func (s *Server) forget(se *session) {
 // the connection's own goroutine.
 type ctrlListener struct {
 	net.Listener
-	srv      *Server
-	implicit bool // TLS from the first byte: no clear-text reply possible
+	srv *Server
+	// implicit is the binding's TLS configuration when it speaks TLS from
+	// the first byte (no clear-text reply possible): Accept then returns
+	// the TLS connection, whose handle the login grace time needs to say
+	// goodbye (ftpserverlib only wraps listeners it creates itself).
+	implicit *tls.Config
 }
 
 // Accept also drops banned addresses and connections over the limits,
@@ -297,7 +318,7 @@ func (l *ctrlListener) Accept() (net.Conn, error) {
 			// Aside, so that a flood of refused connections does not
 			// slow down accepting the others.
 			go func() {
-				if !l.implicit {
+				if l.implicit == nil {
 					c.SetWriteDeadline(time.Now().Add(time.Second))
 					fmt.Fprintf(c, "421 %s\r\n", err)
 				}
@@ -305,8 +326,15 @@ func (l *ctrlListener) Accept() (net.Conn, error) {
 			}()
 			continue
 		}
-		l.srv.accepted(c, release)
-		return c, nil
+		se := &session{raw: c, release: release}
+		se.ctrl = &ctrlConn{Conn: c, srv: l.srv, watch: l.implicit == nil}
+		var conn net.Conn = se.ctrl
+		if l.implicit != nil {
+			se.tls = tls.Server(se.ctrl, l.implicit)
+			conn = se.tls
+		}
+		l.srv.accepted(se)
+		return conn, nil
 	}
 }
 
