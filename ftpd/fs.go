@@ -364,7 +364,7 @@ func (h *download) Close() error {
 			return
 		}
 		dur := time.Since(h.start)
-		h.d.conn.Audit(audit.Download, h.path, "", h.n, dur, h.failed)
+		h.d.conn.Audit(audit.Download, h.path, "", h.n, dur, auditResult("download", h.failed))
 		attrs := []any{"path", h.path, "bytes", h.n, "duration", dur.Round(time.Millisecond).String()}
 		if h.failed != nil {
 			h.d.log.Info("download interrupted", append(attrs, "reason", h.failed.Error())...)
@@ -453,7 +453,7 @@ func (h *upload) Close() error {
 		if h.failed != nil {
 			result = h.failed
 		}
-		h.d.conn.Audit(audit.Upload, h.u.Path(), "", h.u.Written(), dur, result)
+		h.d.conn.Audit(audit.Upload, h.u.Path(), "", h.u.Written(), dur, auditResult("upload", result))
 		attrs := []any{"path", h.u.Path(), "command", h.cmd, "bytes", h.u.Written(), "duration", dur.Round(time.Millisecond).String()}
 		if h.offset > 0 {
 			attrs = append(attrs, "resumed_at", h.offset)
@@ -485,4 +485,21 @@ func (t *transferReader) Read(p []byte) (int, error) {
 		t.err = err
 	}
 	return n, err
+}
+
+// auditResult is what the audit trail says of a failed transfer: a
+// sentence an administrator can read out to a client, not a socket error
+// (that one goes to the server log with the transfer's log line).
+func auditResult(kind string, err error) error {
+	var re *replyError
+	var pe *vfs.PathError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re):
+		return errors.New(re.text)
+	case errors.As(err, &pe):
+		return err
+	}
+	return fmt.Errorf("%s interrupted: the connection was cut before the end of the file", kind)
 }
