@@ -52,7 +52,7 @@
 //	sftpd.host_keys            ["data/id_ed25519", "data/id_ecdsa", "data/id_rsa"]
 //	sftpd.max_auth_tries       6      attempts per connection; negative = unlimited, 0 = 6
 //	sftpd.keepalive_interval   30     seconds; 0 = off
-//	sftpd.login_grace_time     60     seconds to finish authenticating (OpenSSH LoginGraceTime); 0 = no limit
+//	sftpd.login_grace_time     60     seconds to finish authenticating (OpenSSH LoginGraceTime), for FTP too; 0 = no limit
 //
 //	ftpd.bindings              [{"address": "", "port": 2121, "tls_mode": 0, "force_passive_ip": "", "certificate_file": "", "certificate_key_file": ""}]
 //	                           [] disables FTP; tls_mode 0 plain or explicit TLS, 1 TLS required, 2 implicit TLS;
