@@ -541,6 +541,8 @@ func TestValidationErrors(t *testing.T) {
 			[]string{"sftpd.host_keys: at least one host key is needed"}},
 		{"empty host key", `{"sftpd": {"host_keys": ["data/a", ""]}}`,
 			[]string{"sftpd.host_keys[1]: must not be empty"}},
+		{"legacy or unknown ssh algorithms", `{"sftpd": {"ciphers": ["aes128-ctr", "3des-cbc"], "macs": [], "kex_algorithms": ["diffie-hellman-group1-sha1"]}}`,
+			[]string{`sftpd.ciphers[1]: "3des-cbc" is not supported`, "sftpd.macs: must list at least one algorithm", `sftpd.kex_algorithms[0]: "diffie-hellman-group1-sha1" is not supported`}},
 		{"negative keepalive and grace", `{"sftpd": {"keepalive_interval": -1, "login_grace_time": -1}}`,
 			[]string{"sftpd.keepalive_interval: -1 must not be negative", "sftpd.login_grace_time: -1 must not be negative"}},
 		{"sftp and ftp on one port", `{"ftpd": {"bindings": [{"address": "127.0.0.1", "port": 2022}]}}`,

@@ -52,6 +52,9 @@
 //	sftpd.host_keys            ["data/id_ed25519", "data/id_ecdsa", "data/id_rsa"]
 //	sftpd.max_auth_tries       6      attempts per connection; negative = unlimited, 0 = 6
 //	sftpd.keepalive_interval   30     seconds; 0 = off
+//	sftpd.kex_algorithms       (list) key exchanges offered, in order; x/crypto/ssh's secure ones only
+//	sftpd.ciphers              (list) AES-GCM and AES-CTR; chacha20-poly1305@openssh.com may be added
+//	sftpd.macs                 (list) HMAC-SHA2 (ETM first)
 //	sftpd.login_grace_time     60     seconds to finish authenticating (OpenSSH LoginGraceTime), for FTP too; 0 = no limit
 //
 //	ftpd.bindings              [{"address": "", "port": 2121, "tls_mode": 0, "force_passive_ip": "", "certificate_file": "", "certificate_key_file": ""}]

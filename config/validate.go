@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // problems collects validation messages, each starting with the key it is
@@ -187,6 +189,23 @@ func (s *SFTPD) validate(p *problems) {
 	// max_auth_tries takes any value: negative = unlimited, 0 = 6.
 	nonNegative(p, "sftpd.keepalive_interval", s.KeepaliveInterval, "seconds, 0 = off")
 	nonNegative(p, "sftpd.login_grace_time", s.LoginGraceTime, "seconds, 0 = no limit")
+	supported := ssh.SupportedAlgorithms()
+	checkAlgorithms(p, "sftpd.kex_algorithms", s.KexAlgorithms, supported.KeyExchanges)
+	checkAlgorithms(p, "sftpd.ciphers", s.Ciphers, supported.Ciphers)
+	checkAlgorithms(p, "sftpd.macs", s.MACs, supported.MACs)
+}
+
+// checkAlgorithms accepts only algorithms x/crypto/ssh supports and
+// considers secure, so a typo or a legacy name fails start-up with its key.
+func checkAlgorithms(p *problems, key string, names, supported []string) {
+	if len(names) == 0 {
+		p.add(key, "must list at least one algorithm (%s)", strings.Join(supported, ", "))
+	}
+	for i, n := range names {
+		if !slices.Contains(supported, n) {
+			p.add(fmt.Sprintf("%s[%d]", key, i), "%q is not supported; use one of %s", n, strings.Join(supported, ", "))
+		}
+	}
 }
 
 func (f *FTPD) validate(p *problems) {

@@ -153,6 +153,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			MaxAuthTries:      cfg.SFTPD.MaxAuthTries,
 			LoginGraceTime:    time.Duration(cfg.SFTPD.LoginGraceTime) * time.Second,
 			KeepaliveInterval: time.Duration(cfg.SFTPD.KeepaliveInterval) * time.Second,
+			KexAlgorithms:     cfg.SFTPD.KexAlgorithms,
+			Ciphers:           cfg.SFTPD.Ciphers,
+			MACs:              cfg.SFTPD.MACs,
 		}, d.Service)
 		if err == nil {
 			d.SFTPAddrs, err = d.SFTP.Listen()

@@ -27,6 +27,9 @@ type Config struct {
 	MaxAuthTries      int
 	LoginGraceTime    time.Duration // to complete the handshake and authentication
 	KeepaliveInterval time.Duration // 0: off
+	// Offered algorithms, in order (sftpd.kex_algorithms, .ciphers, .macs);
+	// empty: all that x/crypto/ssh supports.
+	KexAlgorithms, Ciphers, MACs []string
 }
 
 // Server is the SFTP server.
@@ -49,9 +52,17 @@ type Server struct {
 // problem with them stops start-up with the file's name.
 func New(cfg Config, svc *service.Service) (*Server, error) {
 	s := &Server{cfg: cfg, svc: svc, log: svc.Logger().With("server", "sftpd"), conns: map[*conn]struct{}{}}
-	algs := ssh.SupportedAlgorithms() // modern only: no CBC, no SHA-1 MACs, no DH group1
+	algs := ssh.SupportedAlgorithms() // modern only: no CBC, no DH group1
+	for _, a := range []struct {
+		conf *[]string
+		all  []string
+	}{{&cfg.KexAlgorithms, algs.KeyExchanges}, {&cfg.Ciphers, algs.Ciphers}, {&cfg.MACs, algs.MACs}} {
+		if len(*a.conf) == 0 {
+			*a.conf = a.all
+		}
+	}
 	s.ssh = &ssh.ServerConfig{
-		Config:                  ssh.Config{KeyExchanges: algs.KeyExchanges, Ciphers: algs.Ciphers, MACs: algs.MACs},
+		Config:                  ssh.Config{KeyExchanges: cfg.KexAlgorithms, Ciphers: cfg.Ciphers, MACs: cfg.MACs},
 		MaxAuthTries:            cfg.MaxAuthTries,
 		PasswordCallback:        s.password,
 		PublicKeyCallback:       s.publicKey,
