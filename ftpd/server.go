@@ -398,6 +398,15 @@ func (c *dataConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadFrom lets a plain-FTP download reach TCPConn.ReadFrom, which sends
+// a file with sendfile(2) instead of copying it through user space.
+func (c *dataConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(c.Conn, r)
+}
+
 func (c *dataConn) Close() error {
 	c.once.Do(func() {
 		c.srv.mu.Lock()
