@@ -432,34 +432,10 @@ func (c *ftpCLI) local(name string, data []byte) string {
 }
 
 // newRcloneFTP is newRclone with an FTP remote "dossftp" over explicit
-// TLS, defined by environment variables only.
+// TLS.
 func newRcloneFTP(t *testing.T, env *scenario.Env, login string) *rcloneCLI {
-	t.Helper()
-	needTools(t, "rclone")
-	host, port, err := net.SplitHostPort(env.FTPAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	t.Cleanup(cancel)
-	r := &rcloneCLI{t: t, ctx: ctx}
-	obscured, err := r.run("obscure", env.Passwords[login])
-	if err != nil {
-		t.Fatalf("rclone obscure: %v\n%s", err, obscured)
-	}
-	cache := t.TempDir()
-	r.env = append(os.Environ(),
-		"RCLONE_CONFIG_DOSSFTP_TYPE=ftp",
-		"RCLONE_CONFIG_DOSSFTP_HOST="+host,
-		"RCLONE_CONFIG_DOSSFTP_PORT="+port,
-		"RCLONE_CONFIG_DOSSFTP_USER="+login,
-		"RCLONE_CONFIG_DOSSFTP_PASS="+strings.TrimSpace(obscured),
-		"RCLONE_CONFIG_DOSSFTP_EXPLICIT_TLS=true",
-		"RCLONE_CONFIG_DOSSFTP_NO_CHECK_CERTIFICATE=true",
-		"RCLONE_CACHE_DIR="+cache,
-		"XDG_CACHE_HOME="+cache,
-	)
-	return r
+	return newRcloneRemote(t, env.FTPAddr(), login, env.Passwords[login], "DOSSFTP", "ftp",
+		"EXPLICIT_TLS=true", "NO_CHECK_CERTIFICATE=true")
 }
 
 // writeTree writes n files under dir (two levels, sizes from empty to a

@@ -26,33 +26,42 @@ type rcloneCLI struct {
 }
 
 func newRclone(t *testing.T, env *scenario.Env, login string) *rcloneCLI {
+	return newRcloneRemote(t, env.SFTPAddr(), login, env.Passwords[login], "DOSS", "sftp",
+		// No shell behind this server: rclone must not try commands.
+		"SHELL_TYPE=none", "MD5SUM_COMMAND=none", "SHA1SUM_COMMAND=none")
+}
+
+// newRcloneRemote defines the remote NAME (upper case) of TYPE at addr,
+// logged in as one account, with extra "KEY=value" options, through
+// environment variables only.
+func newRcloneRemote(t *testing.T, addr, login, password, name, typ string, extra ...string) *rcloneCLI {
 	t.Helper()
 	needTools(t, "rclone")
-	host, port, err := net.SplitHostPort(env.SFTPAddr())
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	t.Cleanup(cancel)
 	r := &rcloneCLI{t: t, ctx: ctx}
-	obscured, err := r.run("obscure", env.Passwords[login])
+	obscured, err := r.run("obscure", password)
 	if err != nil {
 		t.Fatalf("rclone obscure: %v\n%s", err, obscured)
 	}
 	cache := t.TempDir()
+	prefix := "RCLONE_CONFIG_" + name + "_"
 	r.env = append(os.Environ(),
-		"RCLONE_CONFIG_DOSS_TYPE=sftp",
-		"RCLONE_CONFIG_DOSS_HOST="+host,
-		"RCLONE_CONFIG_DOSS_PORT="+port,
-		"RCLONE_CONFIG_DOSS_USER="+login,
-		"RCLONE_CONFIG_DOSS_PASS="+strings.TrimSpace(obscured),
-		// No shell behind this server: rclone must not try commands.
-		"RCLONE_CONFIG_DOSS_SHELL_TYPE=none",
-		"RCLONE_CONFIG_DOSS_MD5SUM_COMMAND=none",
-		"RCLONE_CONFIG_DOSS_SHA1SUM_COMMAND=none",
+		prefix+"TYPE="+typ,
+		prefix+"HOST="+host,
+		prefix+"PORT="+port,
+		prefix+"USER="+login,
+		prefix+"PASS="+strings.TrimSpace(obscured),
 		"RCLONE_CACHE_DIR="+cache,
 		"XDG_CACHE_HOME="+cache,
 	)
+	for _, kv := range extra {
+		r.env = append(r.env, prefix+kv)
+	}
 	return r
 }
 

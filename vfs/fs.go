@@ -357,38 +357,27 @@ func (f *FS) exists(loc Location) bool {
 }
 
 // Remove deletes a file.
-func (f *FS) Remove(vpath string) error {
-	const op = "delete"
-	loc, r, err := f.writable(op, vpath)
-	if err != nil {
-		return err
-	}
-	fi, err := r.Lstat(loc.Rel)
-	if err != nil {
-		return osErr(op, loc.Path, err)
-	}
-	if fi.IsDir() {
-		return pathErr(op, loc.Path, ErrIsDir)
-	}
-	return osErr(op, loc.Path, r.Remove(loc.Rel))
-}
+func (f *FS) Remove(vpath string) error { return f.remove("delete", vpath, false) }
 
 // Rmdir deletes an empty folder.
-func (f *FS) Rmdir(vpath string) error {
-	const op = "delete folder"
+func (f *FS) Rmdir(vpath string) error { return f.remove("delete folder", vpath, true) }
+
+func (f *FS) remove(op, vpath string, folder bool) error {
 	loc, r, err := f.writable(op, vpath)
 	if err != nil {
 		return err
 	}
 	fi, err := r.Lstat(loc.Rel)
-	if err != nil {
+	switch {
+	case err != nil:
 		return osErr(op, loc.Path, err)
-	}
-	if !fi.IsDir() {
+	case fi.IsDir() && !folder:
+		return pathErr(op, loc.Path, ErrIsDir)
+	case !fi.IsDir() && folder:
 		return pathErr(op, loc.Path, ErrNotDir)
 	}
 	err = r.Remove(loc.Rel)
-	if errors.Is(err, syscall.EEXIST) {
+	if folder && errors.Is(err, syscall.EEXIST) {
 		err = syscall.ENOTEMPTY // rmdir(2) may say either
 	}
 	return osErr(op, loc.Path, err)
