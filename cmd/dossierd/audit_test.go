@@ -19,6 +19,27 @@ import (
 	"github.com/dossierd/dossierd/scenario"
 )
 
+// cliConfigFor writes a configuration for the admin commands that points
+// at the running env's database and storage, as an administrator's
+// sftpgo.json points the CLI at the daemon's files.
+func cliConfigFor(t *testing.T, env *scenario.Env) string {
+	t.Helper()
+	cfg := filepath.Join(env.Dir, "sftpgo.json")
+	doc, err := json.Marshal(map[string]any{
+		"data_provider": map[string]any{"name": env.Config.DataProvider.Name},
+		"storage":       map[string]any{"root": env.Config.Storage.Root},
+		"sftpd":         map[string]any{"bindings": []any{}},
+		"ftpd":          map[string]any{"bindings": []any{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // auditCLI runs `dossierd --config CFG audit ARGS...` in-process and
 // returns what it printed.
 func auditCLI(t *testing.T, cfg string, args ...string) string {
@@ -59,19 +80,7 @@ func find(events []audit.Event, login, action, path string) (audit.Event, bool) 
 // upload over FTPS, found by the CLI in the database the daemon writes.
 func TestAuditCommandFindsTransfers(t *testing.T) {
 	env := scenario.Start(t, nil)
-	cfg := filepath.Join(env.Dir, "sftpgo.json")
-	doc, err := json.Marshal(map[string]any{
-		"data_provider": map[string]any{"name": env.Config.DataProvider.Name},
-		"storage":       map[string]any{"root": env.Config.Storage.Root},
-		"sftpd":         map[string]any{"bindings": []any{}},
-		"ftpd":          map[string]any{"bindings": []any{}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfg, doc, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := cliConfigFor(t, env)
 
 	// acme downloads a session document over SFTP.
 	const down = "/Sessions/S2026-014 SST Lyon/Documents/Convention ACME S2026-014.pdf"
