@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
@@ -429,6 +430,9 @@ func (h *upload) Write(p []byte) (int, error) {
 // published: over TLS, an end without close_notify is a client that was
 // killed or cut off, and its upload is discarded like an ABOR.
 func (h *upload) ReadFrom(r io.Reader) (int64, error) {
+	if dc, ok := r.(*dataConn); ok {
+		return h.spliceFrom(dc)
+	}
 	tr := &transferReader{r: r, d: h.d}
 	n, err := h.u.ReadFrom(tr)
 	switch {
@@ -438,6 +442,26 @@ func (h *upload) ReadFrom(r io.Reader) (int64, error) {
 		return n, h.abort(errNoCloseNotify, true)
 	}
 	return n, nil
+}
+
+// spliceFrom receives a plain data connection with splice(2), socket to
+// file without a copy through user space, in chunks that record activity
+// so the idle timeout never cuts a long upload. (Plain FTP cannot tell a
+// killed client from a finished one anyway: see the README.)
+func (h *upload) spliceFrom(dc *dataConn) (int64, error) {
+	var total int64
+	for {
+		h.d.fs.Touch()
+		n, err := h.u.ReadFrom(&io.LimitedReader{R: dc.Conn, N: sendfileChunk})
+		total += n
+		if err != nil {
+			disk := errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EIO)
+			return total, h.abort(err, !disk)
+		}
+		if n < sendfileChunk {
+			return total, nil // the client closed the stream: the end of the file
+		}
+	}
 }
 
 var errNoCloseNotify = errors.New("the TLS data connection ended without close_notify")
