@@ -99,7 +99,7 @@ func (b *binding) GetSettings() (*ftpserver.Settings, error) {
 		ActiveConnectionsCheck: ftpserver.IPMatchRequired,
 	}
 	if b.srv.cfg.PassivePortStart > 0 {
-		st.PassiveTransferPortRange = ftpserver.PortRange{Start: b.srv.cfg.PassivePortStart, End: b.srv.cfg.PassivePortEnd}
+		st.PassiveTransferPortRange = passivePorts{start: b.srv.cfg.PassivePortStart, end: b.srv.cfg.PassivePortEnd}
 	}
 	return st, nil
 }
