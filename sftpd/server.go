@@ -212,7 +212,9 @@ func (s *Server) handle(nc net.Conn) {
 	if s.cfg.LoginGraceTime > 0 {
 		nc.SetDeadline(time.Now().Add(s.cfg.LoginGraceTime))
 	}
-	sc, chans, reqs, err := ssh.NewServerConn(nc, s.ssh)
+	qc := newQuickAckConn(nc)
+	sc, chans, reqs, err := ssh.NewServerConn(qc, s.ssh)
+	qc.settle()
 	if err != nil {
 		s.log.Debug("handshake failed", "remote", remote, "err", err)
 		if _, tried := s.attempts.LoadAndDelete(remote); !tried {
