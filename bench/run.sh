@@ -786,7 +786,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
 commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "?")
 [ -z "$(git -C "$REPO" status --porcelain 2>/dev/null)" ] || commit="$commit + uncommitted changes in the work tree"
 [ -z "${BENCH_DOSSIERD_BIN:-}" ] || commit="binary $BENCH_DOSSIERD_BIN (not built from the work tree)"
-cmdline="bench/run.sh $*"
+cmdline="bench/run.sh${*:+ $*}"
 envs=$(env | grep '^BENCH_' | sort | tr '\n' ' ' || true)
 [ -n "$envs" ] && cmdline="$envs$cmdline"
 report=$TMP/report.md
@@ -817,7 +817,7 @@ report=$TMP/report.md
 	else
 		echo "## Results"
 		echo
-		[ "$PEERS" = 1 ] && echo "Peer: OpenSSH internal-sftp for the SFTP rows, vsftpd for the FTP rows. Ratio = peer time / dossierd time (also for latencies): > 1 means dossierd is faster. Medians over the runs; CPU = server CPU seconds (median); peak RSS = highest over the runs."
+		[ "$PEERS" = 1 ] && echo "Peer: OpenSSH internal-sftp for the SFTP rows, vsftpd for the FTP rows. Ratio = peer time / dossierd time (also for latencies): > 1 means dossierd is faster. Medians over the runs; CPU = server CPU seconds (median); peak RSS = highest over the runs. The SFTP rows use the cipher an unmodified OpenSSH client negotiates with each server (see above); the table after this one forces the same cipher on both."
 		echo
 		"$BT" table -results "$RES"
 		echo
