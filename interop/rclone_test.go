@@ -2,7 +2,6 @@ package interop
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"net"
 	"os"
@@ -161,27 +160,7 @@ func TestRcloneSync(t *testing.T) {
 	// at whole seconds, so that a lost mtime shows as a second transfer.
 	src := t.TempDir()
 	base := time.Date(2025, 9, 1, 8, 30, 0, 0, time.UTC)
-	for i := range 20 {
-		name := fmt.Sprintf("Document %02d.pdf", i)
-		if i >= 16 {
-			name = fmt.Sprintf("Annexes/Annexe (%d).pdf", i-15)
-		}
-		p := filepath.Join(src, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		size := []int{0, 1, 100, 4096, 65537, 300 << 10}[i%6] + i
-		if i == 0 {
-			size = 0
-		}
-		if err := os.WriteFile(p, randomBytes(t, size), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		mt := base.Add(time.Duration(i) * 37 * time.Hour)
-		if err := os.Chtimes(p, mt, mt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTree(t, src, "Document", 20, base)
 
 	// First sync: everything goes up, lands in acme's folder on disk,
 	// with its mtime.
