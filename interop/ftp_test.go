@@ -194,21 +194,11 @@ func TestFTPRcloneSync(t *testing.T) {
 	writeTree(t, src, "Document", 20, time.Date(2025, 9, 1, 8, 30, 0, 0, time.UTC))
 
 	// Up: everything, with the mtimes.
-	out := r.mustRun("sync", src, remote, "-v", "--stats", "0")
-	if n := len(copiedRE.FindAllString(out, -1)); n != 20 {
-		t.Errorf("first sync copied %d files, want 20:\n%s", n, out)
-	}
-	sameTree(t, "on disk after the first sync", disk, src)
-	noTemp(t, env)
-	out = r.mustRun("sync", src, remote, "-v", "--stats", "0")
-	if copiedRE.MatchString(out) || !strings.Contains(out, "There was nothing to transfer") {
-		t.Errorf("second sync up transferred again (mtimes or sizes differ?):\n%s", out)
-	}
-	r.mustRun("check", src, remote, "--download")
+	syncUpTwice(t, r, env, src, remote, disk)
 
 	// Down into an empty folder, then again: nothing.
 	dst := filepath.Join(c.dir, "dst")
-	out = r.mustRun("sync", remote, dst, "-v", "--stats", "0")
+	out := r.mustRun("sync", remote, dst, "-v", "--stats", "0")
 	if n := len(copiedRE.FindAllString(out, -1)); n != 20 {
 		t.Errorf("sync down copied %d files, want 20:\n%s", n, out)
 	}

@@ -148,6 +148,25 @@ func keys(m map[string]string) []string {
 
 var copiedRE = regexp.MustCompile(`(?m): Copied \(`)
 
+// syncUpTwice syncs src up to remote: the first sync copies all 20 files,
+// which land intact at disk with their mtimes; the second has nothing to
+// transfer (sizes and mtimes match); rclone check compares the content
+// byte for byte.
+func syncUpTwice(t *testing.T, r *rcloneCLI, env *scenario.Env, src, remote, disk string) {
+	t.Helper()
+	out := r.mustRun("sync", src, remote, "-v", "--stats", "0")
+	if n := len(copiedRE.FindAllString(out, -1)); n != 20 {
+		t.Errorf("first sync copied %d files, want 20:\n%s", n, out)
+	}
+	sameTree(t, "on disk after the first sync", disk, src)
+	noTemp(t, env)
+	out = r.mustRun("sync", src, remote, "-v", "--stats", "0")
+	if copiedRE.MatchString(out) || !strings.Contains(out, "There was nothing to transfer") {
+		t.Errorf("second sync transferred again (mtimes or sizes differ?):\n%s", out)
+	}
+	r.mustRun("check", src, remote, "--download")
+}
+
 func TestRcloneSync(t *testing.T) {
 	t.Parallel()
 	needTools(t, "rclone")
@@ -162,22 +181,7 @@ func TestRcloneSync(t *testing.T) {
 	base := time.Date(2025, 9, 1, 8, 30, 0, 0, time.UTC)
 	writeTree(t, src, "Document", 20, base)
 
-	// First sync: everything goes up, lands in acme's folder on disk,
-	// with its mtime.
-	out := r.mustRun("sync", src, remote, "-v", "--stats", "0")
-	if n := len(copiedRE.FindAllString(out, -1)); n != 20 {
-		t.Errorf("first sync copied %d files, want 20:\n%s", n, out)
-	}
-	sameTree(t, "on disk after the first sync", disk, src)
-	noTemp(t, env)
-
-	// Second sync: nothing to do (sizes and mtimes match).
-	out = r.mustRun("sync", src, remote, "-v", "--stats", "0")
-	if copiedRE.MatchString(out) || !strings.Contains(out, "There was nothing to transfer") {
-		t.Errorf("second sync transferred again (mtimes or sizes differ?):\n%s", out)
-	}
-	// ... and the content matches, byte for byte.
-	r.mustRun("check", src, remote, "--download")
+	syncUpTwice(t, r, env, src, remote, disk)
 
 	// A change and a deletion: exactly those are synced.
 	changed := filepath.Join(src, "Document 03.pdf")
@@ -191,7 +195,7 @@ func TestRcloneSync(t *testing.T) {
 	if err := os.Remove(filepath.Join(src, "Document 07.pdf")); err != nil {
 		t.Fatal(err)
 	}
-	out = r.mustRun("sync", src, remote, "-v", "--stats", "0")
+	out := r.mustRun("sync", src, remote, "-v", "--stats", "0")
 	if n := len(copiedRE.FindAllString(out, -1)); n != 1 || !strings.Contains(out, "Document 03.pdf: Copied (replaced existing)") {
 		t.Errorf("third sync: want Document 03.pdf replaced and nothing else copied:\n%s", out)
 	}
