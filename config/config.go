@@ -38,8 +38,39 @@ type Common struct {
 	MaxTotalConnections int `mapstructure:"max_total_connections"`
 	// MaxPerHostConnections caps concurrent connections from one IP;
 	// 0 = unlimited.
-	MaxPerHostConnections int      `mapstructure:"max_per_host_connections"`
-	Defender              Defender `mapstructure:"defender"`
+	MaxPerHostConnections int `mapstructure:"max_per_host_connections"`
+	// MaxSessions caps the concurrent connections of one login, whatever
+	// their addresses (SFTPGo's per-user max_sessions); 0 = unlimited.
+	MaxSessions int `mapstructure:"max_sessions"`
+	// MaxUploadFileSize is the largest file an upload may leave, in bytes,
+	// enforced while the data arrives; 0 = no limit.
+	MaxUploadFileSize int `mapstructure:"max_upload_file_size"`
+	// Roles overrides max_sessions and max_upload_file_size per role:
+	// role -> key -> value. A key left out keeps the common value.
+	Roles map[string]map[string]int `mapstructure:"roles"`
+	// Umask is the octal file mode creation mask for what dossierd creates
+	// in the storage and data folders (SFTPGo's umask): "077" keeps
+	// documents private to the server's user; "027" lets its group read.
+	Umask    string   `mapstructure:"umask"`
+	Defender Defender `mapstructure:"defender"`
+}
+
+// RoleSettings are the keys common.roles may override.
+var RoleSettings = []string{"max_sessions", "max_upload_file_size"}
+
+// RoleLimit is a per-role setting: the role's override, else the common
+// value.
+func (c *Common) RoleLimit(role, key string) int {
+	if v, ok := c.Roles[role][key]; ok {
+		return v
+	}
+	switch key {
+	case "max_sessions":
+		return c.MaxSessions
+	case "max_upload_file_size":
+		return c.MaxUploadFileSize
+	}
+	panic("config: unknown role setting " + key) // a programming error
 }
 
 // Defender is SFTPGo's auto-blocking policy: a host whose score reaches
@@ -89,6 +120,12 @@ type SFTPD struct {
 	// LoginGraceTime is the number of seconds a client has to finish
 	// authenticating (OpenSSH's LoginGraceTime); 0 = no limit.
 	LoginGraceTime int `mapstructure:"login_grace_time"`
+	// MaxOpenHandles caps the files and folders one SFTP connection holds
+	// open at once (1..65536).
+	MaxOpenHandles int `mapstructure:"max_open_handles"`
+	// MaxChannels caps the SSH session channels of one connection
+	// (OpenSSH's MaxSessions; 1..1000).
+	MaxChannels int `mapstructure:"max_channels"`
 }
 
 // Binding is one listening address. Port 0 picks a free port (for tests).
@@ -230,6 +267,10 @@ func defaults() *Config {
 			GraceTime:             15,
 			MaxTotalConnections:   0,
 			MaxPerHostConnections: 20,
+			MaxSessions:           20,
+			MaxUploadFileSize:     2048 << 20,
+			Roles:                 map[string]map[string]int{},
+			Umask:                 "077",
 			Defender: Defender{
 				Enabled:            true,
 				BanTime:            30,
@@ -251,6 +292,8 @@ func defaults() *Config {
 			MaxAuthTries:      6,
 			KeepaliveInterval: 30,
 			LoginGraceTime:    60,
+			MaxOpenHandles:    256,
+			MaxChannels:       10,
 			KexAlgorithms:     slices.Clone(DefaultKexAlgorithms),
 			Ciphers:           slices.Clone(DefaultCiphers),
 			MACs:              slices.Clone(DefaultMACs),

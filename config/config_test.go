@@ -472,6 +472,20 @@ func TestValidationErrors(t *testing.T) {
 			[]string{"common.grace_time: -5 must not be negative"}},
 		{"negative connection limits", `{"common": {"max_total_connections": -1, "max_per_host_connections": -2}}`,
 			[]string{"common.max_total_connections: -1", "common.max_per_host_connections: -2"}},
+		{"negative upload size and sessions", `{"common": {"max_upload_file_size": -1, "max_sessions": -1}}`,
+			[]string{"common.max_upload_file_size: -1 must not be negative", "common.max_sessions: -1 must not be negative"}},
+		{"role override of an unknown role", `{"common": {"roles": {"teacher": {"max_sessions": 5}}}}`,
+			[]string{"common.roles.teacher: unknown role (client, trainee, trainer, staff)"}},
+		{"role override of another key", `{"common": {"roles": {"staff": {"idle_timeout": 5}}}}`,
+			[]string{"common.roles.staff.idle_timeout: not a per-role setting (max_sessions, max_upload_file_size)"}},
+		{"negative role override", `{"common": {"roles": {"client": {"max_upload_file_size": -3}}}}`,
+			[]string{"common.roles.client.max_upload_file_size: -3 must not be negative"}},
+		{"umask not octal", `{"common": {"umask": "0x7"}}`,
+			[]string{`common.umask: "0x7" must be three or four octal digits, such as 077 or 027`}},
+		{"umask locks the server out", `{"common": {"umask": "700"}}`,
+			[]string{`common.umask: "700" must leave the server's own user its access`}},
+		{"sftp handle and channel bounds", `{"sftpd": {"max_open_handles": 0, "max_channels": 1001}}`,
+			[]string{"sftpd.max_open_handles: 0 must be between 1 and 65536", "sftpd.max_channels: 1001 must be between 1 and 1000"}},
 		{"permission value", `{"tree": {"permissions": {"client": {"documents": "x"}}}}`,
 			[]string{`tree.permissions.client.documents: "x" must be "r" or "rw"`}},
 		{"unknown role", `{"tree": {"permissions": {"teacher": {"documents": "r"}}}}`,
@@ -582,6 +596,7 @@ func TestValidEdgeCases(t *testing.T) {
 		{"unlimited auth tries", `{"sftpd": {"max_auth_tries": -1}}`},
 		{"host name address and zone", `{"sftpd": {"bindings": [{"address": "localhost", "port": 2022}, {"address": "fe80::1%eth0", "port": 2023}]}}`},
 		{"binding certificate pair", `{"ftpd": {"bindings": [{"tls_mode": 1, "certificate_file": "a.crt", "certificate_key_file": "a.key", "force_passive_ip": "203.0.113.1"}]}}`},
+		{"role overrides and a group-readable umask", `{"common": {"umask": "027", "roles": {"staff": {"max_upload_file_size": 0, "max_sessions": 50}}}}`},
 		{"limits", `{"filenames": {"max_length": 255}, "data_provider": {"poll_interval": 60}, "common": {"idle_timeout": 0, "upload_mode": 2}}`},
 	}
 	for _, tt := range tests {
@@ -589,6 +604,26 @@ func TestValidEdgeCases(t *testing.T) {
 			dir := inTempDir(t)
 			mustLoad(t, writeConfig(t, dir, tt.content))
 		})
+	}
+}
+
+// TestRoleLimit checks that a role override wins over the common value
+// and that a key it leaves out keeps the common one.
+func TestRoleLimit(t *testing.T) {
+	dir := inTempDir(t)
+	c := mustLoad(t, writeConfig(t, dir, `{"common": {"max_sessions": 7, "roles": {"staff": {"max_upload_file_size": 0}}}}`))
+	for _, tt := range []struct {
+		role, key string
+		want      int
+	}{
+		{"staff", "max_upload_file_size", 0},
+		{"staff", "max_sessions", 7},
+		{"client", "max_upload_file_size", 2048 << 20},
+		{"client", "max_sessions", 7},
+	} {
+		if got := c.Common.RoleLimit(tt.role, tt.key); got != tt.want {
+			t.Errorf("RoleLimit(%s, %s) = %d, want %d", tt.role, tt.key, got, tt.want)
+		}
 	}
 }
 

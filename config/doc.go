@@ -35,6 +35,12 @@
 //	common.grace_time                15     seconds a graceful shutdown waits for transfers
 //	common.max_total_connections     0      concurrent connections; 0 = unlimited
 //	common.max_per_host_connections  20     concurrent connections from one IP; 0 = unlimited
+//	common.max_sessions              20     concurrent connections of one login (SFTPGo's per-user max_sessions); 0 = unlimited
+//	common.max_upload_file_size      2147483648  bytes (2048 MB) an uploaded file may reach, checked while it arrives; 0 = no limit
+//	common.roles                     {}     per-role overrides of max_sessions and max_upload_file_size:
+//	                                        {"staff": {"max_sessions": 50, "max_upload_file_size": 0}}
+//	common.umask                     "077"  mode creation mask for storage and data folders: 077 private to the
+//	                                        server's user (folders 0700, files 0600); 027 lets its group read
 //	common.defender.enabled          true   ban hosts whose score reaches threshold within observation_time
 //	common.defender.ban_time         30     minutes
 //	common.defender.ban_time_increment 50   percent of ban_time added when a banned host tries again
@@ -51,6 +57,8 @@
 //	sftpd.bindings             [{"address": "", "port": 2022}]   [] disables SFTP; port 0 = any free port; address "" = every interface
 //	sftpd.host_keys            ["data/id_ed25519", "data/id_ecdsa", "data/id_rsa"]
 //	sftpd.max_auth_tries       6      attempts per connection; negative = unlimited, 0 = 6
+//	sftpd.max_open_handles     256    files and folders one connection holds open at once
+//	sftpd.max_channels         10     SSH session channels per connection (OpenSSH's MaxSessions)
 //	sftpd.keepalive_interval   30     seconds; 0 = off
 //	sftpd.kex_algorithms       (list) key exchanges offered, in order; x/crypto/ssh's secure ones only
 //	sftpd.ciphers              (list) AES-GCM and AES-CTR; chacha20-poly1305@openssh.com may be added

@@ -615,4 +615,7 @@ func (c *Config) normalize() {
 	if c.Tree.Permissions == nil {
 		c.Tree.Permissions = map[string]map[string]string{}
 	}
+	if c.Common.Roles == nil {
+		c.Common.Roles = map[string]map[string]int{}
+	}
 }

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -61,6 +64,22 @@ func (c *Config) validate(envFrom map[string]string) []string {
 	return p.list
 }
 
+// ParseUmask reads common.umask: three or four octal digits, as umask(1)
+// prints them.
+func ParseUmask(s string) (fs.FileMode, error) {
+	if len(s) < 3 || len(s) > 4 {
+		return 0, errors.New("must be three or four octal digits, such as 077 or 027")
+	}
+	v, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || v > 0o777 {
+		return 0, errors.New("must be three or four octal digits, such as 077 or 027")
+	}
+	if v&0o700 != 0 {
+		return 0, errors.New("must leave the server's own user its access (the first digit must be 0)")
+	}
+	return fs.FileMode(v), nil
+}
+
 func nonNegative(p *problems, key string, v int, unit string) {
 	if v < 0 {
 		p.add(key, "%d must not be negative (%s)", v, unit)
@@ -75,6 +94,25 @@ func (c *Common) validate(p *problems) {
 	nonNegative(p, "common.grace_time", c.GraceTime, "seconds")
 	nonNegative(p, "common.max_total_connections", c.MaxTotalConnections, "0 = unlimited")
 	nonNegative(p, "common.max_per_host_connections", c.MaxPerHostConnections, "0 = unlimited")
+	nonNegative(p, "common.max_sessions", c.MaxSessions, "0 = unlimited")
+	nonNegative(p, "common.max_upload_file_size", c.MaxUploadFileSize, "bytes, 0 = no limit")
+	for _, role := range sortedKeys(c.Roles) {
+		key := "common.roles." + role
+		if !slices.Contains(roleNames, role) {
+			p.add(key, "unknown role (%s)", strings.Join(roleNames, ", "))
+			continue
+		}
+		for _, k := range sortedKeys(c.Roles[role]) {
+			if !slices.Contains(RoleSettings, k) {
+				p.add(key+"."+k, "not a per-role setting (%s)", strings.Join(RoleSettings, ", "))
+				continue
+			}
+			nonNegative(p, key+"."+k, c.Roles[role][k], "0 = unlimited")
+		}
+	}
+	if _, err := ParseUmask(c.Umask); err != nil {
+		p.add("common.umask", "%q %s", c.Umask, err)
+	}
 	c.Defender.validate(p)
 }
 
@@ -189,6 +227,12 @@ func (s *SFTPD) validate(p *problems) {
 	// max_auth_tries takes any value: negative = unlimited, 0 = 6.
 	nonNegative(p, "sftpd.keepalive_interval", s.KeepaliveInterval, "seconds, 0 = off")
 	nonNegative(p, "sftpd.login_grace_time", s.LoginGraceTime, "seconds, 0 = no limit")
+	if s.MaxOpenHandles < 1 || s.MaxOpenHandles > 65536 {
+		p.add("sftpd.max_open_handles", "%d must be between 1 and 65536", s.MaxOpenHandles)
+	}
+	if s.MaxChannels < 1 || s.MaxChannels > 1000 {
+		p.add("sftpd.max_channels", "%d must be between 1 and 1000", s.MaxChannels)
+	}
 	supported := ssh.SupportedAlgorithms()
 	checkAlgorithms(p, "sftpd.kex_algorithms", s.KexAlgorithms, supported.KeyExchanges)
 	checkAlgorithms(p, "sftpd.ciphers", s.Ciphers, supported.Ciphers)

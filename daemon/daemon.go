@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/dossierd/dossierd/audit"
@@ -40,7 +41,14 @@ func OpenDirectory(cfg *config.Config) (*Directory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filenames: %w", err)
 	}
-	storage, err := vfs.OpenStorage(cfg.Storage.Root, cfg.Storage.SharedFolder)
+	umask, err := config.ParseUmask(cfg.Common.Umask)
+	if err != nil {
+		return nil, fmt.Errorf("common.umask: %w", err)
+	}
+	// The process umask too, so that nothing created on the way (SQLite's
+	// journal, host keys) is more open than the storage.
+	syscall.Umask(int(umask))
+	storage, err := vfs.OpenStorage(cfg.Storage.Root, cfg.Storage.SharedFolder, umask)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +149,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		Audit:       d.Audit,
 		Defender:    d.Defender,
 		Limits:      &defender.Limits{MaxTotal: cfg.Common.MaxTotalConnections, MaxPerHost: cfg.Common.MaxPerHostConnections},
+		RoleLimits:  roleLimits(cfg.Common),
 	})
 	if len(cfg.SFTPD.Bindings) > 0 {
 		var binds []string
@@ -156,6 +165,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			KexAlgorithms:     cfg.SFTPD.KexAlgorithms,
 			Ciphers:           cfg.SFTPD.Ciphers,
 			MACs:              cfg.SFTPD.MACs,
+			MaxOpenHandles:    cfg.SFTPD.MaxOpenHandles,
+			MaxChannels:       cfg.SFTPD.MaxChannels,
 		}, d.Service)
 		if err == nil {
 			d.SFTPAddrs, err = d.SFTP.Listen()
@@ -181,6 +192,19 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		}
 	}
 	return d, nil
+}
+
+// roleLimits resolves common.max_sessions and max_upload_file_size with
+// their common.roles overrides, for every role.
+func roleLimits(c config.Common) map[string]service.RoleLimits {
+	out := map[string]service.RoleLimits{}
+	for _, role := range []string{auth.RoleClient, auth.RoleTrainee, auth.RoleTrainer, auth.RoleStaff} {
+		out[role] = service.RoleLimits{
+			MaxSessions:       c.RoleLimit(role, "max_sessions"),
+			MaxUploadFileSize: int64(c.RoleLimit(role, "max_upload_file_size")),
+		}
+	}
+	return out
 }
 
 // ftpdConfig converts the ftpd section (validated by config).

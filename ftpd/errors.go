@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"syscall"
 	"unicode/utf8"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
@@ -47,7 +46,7 @@ func refusal(text string, codes ...error) *replyError {
 //     UTF-8 also says how to set the client's character set;
 //   - a read-only mount or one of the tree's own folders: 550, "read-only";
 //   - not found: 550, "no such file or folder";
-//   - a full disk or quota: 552;
+//   - a full disk or quota, a file over the size limit: 552;
 //   - anything else: 550 with the vfs sentence, the OS detail only in the
 //     server log.
 func (d *clientDriver) reply(op, p string, err error) error {
@@ -91,9 +90,8 @@ func (d *clientDriver) reply(op, p string, err error) error {
 		codes = append(codes, fs.ErrNotExist)
 	case errors.Is(err, vfs.ErrPermission), errors.Is(err, vfs.ErrReadOnly):
 		codes = append(codes, fs.ErrPermission)
-	case errors.Is(sys, syscall.ENOSPC) || errors.Is(sys, syscall.EDQUOT):
+	case errors.Is(err, vfs.ErrNoSpace), errors.Is(err, vfs.ErrTooLarge):
 		codes = append(codes, ftpserver.ErrStorageExceeded)
-		text += " (the server's storage is full; please tell your training centre)"
 	}
 	d.log.Info("refused", attrs...)
 	return &replyError{text: text, codes: append(codes, err), logged: true}

@@ -9,7 +9,6 @@ import (
 	"path"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
@@ -302,7 +301,11 @@ func (d *clientDriver) upload(name, cmd string, appendMode bool, offset int64) (
 			return nil, d.reply("resume the upload of", name, d.badOffset(name, offset, fi.Size()))
 		}
 	}
-	u, err := d.fs.Create(name, appendMode || offset > 0)
+	mode := vfs.Replace
+	if appendMode || offset > 0 {
+		mode = vfs.Continue
+	}
+	u, err := d.fs.Create(name, mode)
 	if err != nil {
 		d.conn.Audit(audit.Upload, name, "", 0, 0, err)
 		return nil, d.reply("upload", name, err)
@@ -455,8 +458,7 @@ func (h *upload) spliceFrom(dc *dataConn) (int64, error) {
 		n, err := h.u.ReadFrom(&io.LimitedReader{R: dc.Conn, N: sendfileChunk})
 		total += n
 		if err != nil {
-			disk := errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EIO)
-			return total, h.abort(err, !disk)
+			return total, h.abort(err, !vfs.IsStorageFailure(err))
 		}
 		if n < sendfileChunk {
 			return total, nil // the client closed the stream: the end of the file

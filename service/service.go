@@ -9,6 +9,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -45,6 +46,15 @@ type Options struct {
 	Audit       *audit.Recorder    // nil: no trail
 	Defender    *defender.Defender // nil: no bans
 	Limits      *defender.Limits   // nil: no limits
+	// RoleLimits are the limits of each role's logins; a role without an
+	// entry has none.
+	RoleLimits map[string]RoleLimits
+}
+
+// RoleLimits bound what the logins of one role may hold.
+type RoleLimits struct {
+	MaxSessions       int   // concurrent connections of one login; 0 = unlimited
+	MaxUploadFileSize int64 // bytes per uploaded file; 0 = no limit
 }
 
 // Service is shared by the SFTP and FTP servers of one daemon.
@@ -119,8 +129,45 @@ func (c *Conn) Close() {
 	})
 }
 
-// ErrUnavailable is returned when a verified account may not log in now.
-var ErrUnavailable = errors.New("account unavailable")
+// ErrTooManySessions refuses a login that already has as many
+// connections open as its role allows.
+var ErrTooManySessions = errors.New("too many connections")
+
+// SessionsError says how many connections a login may have; it wraps
+// ErrTooManySessions.
+type SessionsError struct{ Max int }
+
+func (e *SessionsError) Error() string {
+	return fmt.Sprintf("too many connections open with this login (at most %d at once): close one, or wait for your transfers to end", e.Max)
+}
+
+func (e *SessionsError) Unwrap() error { return ErrTooManySessions }
+
+// CheckSessions tells whether one more connection of a may open now;
+// protocols that can show a message before the login completes (an SSH
+// banner) ask it first. Open decides.
+func (s *Service) CheckSessions(a auth.Account) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checkSessions(a)
+}
+
+func (s *Service) checkSessions(a auth.Account) error {
+	max := s.opts.RoleLimits[a.Role].MaxSessions
+	if max <= 0 {
+		return nil
+	}
+	n := 0
+	for _, c := range s.conns {
+		if c.account.Load().Login == a.Login {
+			n++
+		}
+	}
+	if n >= max {
+		return &SessionsError{Max: max}
+	}
+	return nil
+}
 
 // CheckPassword verifies a password. A failure scores the remote address
 // (unknown login and wrong password score differently, as in SFTPGo) and
@@ -131,11 +178,27 @@ func (s *Service) CheckPassword(ctx context.Context, protocol, remote, login, pa
 	return a, err
 }
 
-// CheckKey verifies a public key.
-func (s *Service) CheckKey(ctx context.Context, protocol, remote, login string, key ssh.PublicKey) (auth.Account, error) {
+// MatchKey tells whether key is one of login's keys, whatever the state of
+// the account: SSH clients offer keys unsigned first, and the answer to
+// such a query must not tell a disabled or expired account from any
+// other. A key that does not match is a probe, not a failed login.
+// KeyVerified, once the client has signed, checks the account's state.
+func (s *Service) MatchKey(ctx context.Context, protocol, remote, login string, key ssh.PublicKey) (auth.Account, error) {
 	a, err := s.dir.AuthenticateKey(ctx, login, key)
+	if errors.Is(err, auth.ErrDisabled) || errors.Is(err, auth.ErrExpired) {
+		return s.dir.Account(ctx, login) // the key matched
+	}
 	s.authFailed(ctx, protocol, remote, login, "publickey", err)
 	return a, err
+}
+
+// KeyVerified checks that the account whose key the client proved it
+// holds may log in now; a refusal scores and is audited like a password
+// refused for the same reason.
+func (s *Service) KeyVerified(ctx context.Context, protocol, remote string, a auth.Account) error {
+	err := a.Usable(time.Now())
+	s.authFailed(ctx, protocol, remote, a.Login, "publickey", err)
+	return err
 }
 
 func (s *Service) authFailed(ctx context.Context, protocol, remote, login, method string, err error) {
@@ -210,12 +273,21 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 	if err != nil {
 		return nil, err
 	}
+	fsOpts := s.opts.FS
+	fsOpts.MaxFileSize = s.opts.RoleLimits[a.Role].MaxUploadFileSize
 	c := &Conn{
 		ID: s.nextID.Add(1), Protocol: protocol, Remote: remote,
-		FS: s.storage.NewFS(tree, s.opts.FS), Started: time.Now(), svc: s, kick: kick,
+		FS: s.storage.NewFS(tree, fsOpts), Started: time.Now(), svc: s, kick: kick,
 	}
 	c.account.Store(&a)
 	s.mu.Lock()
+	if err := s.checkSessions(a); err != nil {
+		s.mu.Unlock()
+		c.FS.Close()
+		s.log.Warn("login refused", "protocol", protocol, "remote", remote, "login", a.Login, "reason", err.Error())
+		s.opts.Audit.Record(audit.Event{Login: a.Login, Role: a.Role, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
+		return nil, err
+	}
 	s.conns[c.ID] = c
 	s.mu.Unlock()
 	c.Log().Info("login", "mounts", len(tree.Mounts()))

@@ -58,7 +58,7 @@ func (d *fakeDir) change(f func()) {
 }
 
 func TestRefresh(t *testing.T) {
-	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO")
+	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO", vfs.DefaultUmask)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,23 @@ type handlers struct {
 	conn      *service.Conn
 	log       *slog.Logger
 	transfers *atomic.Int32 // open file handles: shutdown waits for them
+	// handles counts the open file and folder handles of the connection
+	// (all its channels), each holding memory and, for files, a
+	// descriptor; maxHandles bounds them.
+	handles    atomic.Int32
+	maxHandles int32
 }
+
+// takeHandle reserves one of the connection's handles for an open of p.
+func (h *handlers) takeHandle(op, p string) error {
+	if h.handles.Add(1) > h.maxHandles {
+		h.handles.Add(-1)
+		return h.fail(op, p, &vfs.PathError{Op: op, Path: p, Err: vfs.ErrLimit, Limit: int64(h.maxHandles)})
+	}
+	return nil
+}
+
+func (h *handlers) releaseHandle() { h.handles.Add(-1) }
 
 func (h *handlers) handlers() sftp.Handlers {
 	return sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}
@@ -47,6 +63,13 @@ func (h *handlers) fail(op, p string, err error) error {
 	if errors.As(err, &already) {
 		return err
 	}
+	var pe *vfs.PathError
+	if !errors.As(err, &pe) {
+		// Not a vfs sentence: its text may hold physical paths and system
+		// words, for the log only.
+		pe = &vfs.PathError{Op: op, Path: p, Err: vfs.ErrFailed, Sys: err}
+		err = pe
+	}
 	code := sftp.ErrSSHFxFailure
 	switch {
 	case errors.Is(err, vfs.ErrNotFound):
@@ -55,8 +78,7 @@ func (h *handlers) fail(op, p string, err error) error {
 		code = sftp.ErrSSHFxPermissionDenied
 	}
 	attrs := []any{"op", op, "path", p, "err", err.Error()}
-	var pe *vfs.PathError
-	if errors.As(err, &pe) && pe.Sys != nil {
+	if pe.Sys != nil {
 		attrs = append(attrs, "cause", pe.Sys.Error())
 	}
 	h.log.Info("refused", attrs...)
@@ -81,6 +103,7 @@ type reader struct {
 func (r *reader) Close() error {
 	r.done.Do(func() {
 		r.h.transfers.Add(-1)
+		r.h.releaseHandle()
 		r.h.conn.Audit(audit.Download, r.path, "", r.bytes.Load(), time.Since(r.start), nil)
 	})
 	return r.File.Close()
@@ -90,12 +113,19 @@ func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 	r.h.fs.Touch()
 	n, err := r.File.ReadAt(p, off)
 	r.bytes.Add(int64(n))
+	if err != nil && err != io.EOF {
+		return n, r.h.fail("download", r.path, err)
+	}
 	return n, err
 }
 
 func (h *handlers) Fileread(r *sftp.Request) (io.ReaderAt, error) {
+	if err := h.takeHandle("download", r.Filepath); err != nil {
+		return nil, err
+	}
 	f, err := h.fs.Open(r.Filepath)
 	if err != nil {
+		h.releaseHandle()
 		h.conn.Audit(audit.Download, r.Filepath, "", 0, 0, err)
 		return nil, h.fail("download", r.Filepath, err)
 	}
@@ -125,10 +155,20 @@ func (h *handlers) create(r *sftp.Request) (*upload, error) {
 	flags := r.Pflags()
 	// Without TRUNC the client continues the existing content (OpenSSH
 	// reput, WinSCP resume); APPEND likewise, while its writes keep their
-	// offsets (pkg/sftp issue #295).
-	keep := !flags.Trunc || flags.Append
-	u, err := h.fs.Create(r.Filepath, keep)
+	// offsets (pkg/sftp issue #295). CREATE|EXCL asks for a new file.
+	mode := vfs.Replace
+	switch {
+	case flags.Creat && flags.Excl:
+		mode = vfs.New
+	case !flags.Trunc || flags.Append:
+		mode = vfs.Continue
+	}
+	if err := h.takeHandle("upload", r.Filepath); err != nil {
+		return nil, err
+	}
+	u, err := h.fs.Create(r.Filepath, mode)
 	if err != nil {
+		h.releaseHandle()
 		h.conn.Audit(audit.Upload, r.Filepath, "", 0, 0, err)
 		return nil, h.fail("upload", r.Filepath, err)
 	}
@@ -144,8 +184,27 @@ type upload struct {
 	once  sync.Once
 }
 
+// WriteAt returns the upload's failure as a status the client shows
+// (the disk is full, the file is over the size limit); the upload is
+// failed and its Close will discard it.
+func (u *upload) WriteAt(p []byte, off int64) (int, error) {
+	n, err := u.Upload.WriteAt(p, off)
+	return n, u.h.fail("upload", u.Path(), err)
+}
+
+func (u *upload) ReadAt(p []byte, off int64) (int, error) {
+	n, err := u.Upload.ReadAt(p, off)
+	if err != nil && err != io.EOF {
+		return n, u.h.fail("read", u.Path(), err)
+	}
+	return n, err
+}
+
 func (u *upload) Close() error {
-	u.once.Do(func() { u.h.transfers.Add(-1) })
+	u.once.Do(func() {
+		u.h.transfers.Add(-1)
+		u.h.releaseHandle()
+	})
 	err := u.Upload.Close()
 	u.h.conn.Audit(audit.Upload, u.Path(), "", u.Written(), time.Since(u.start), err)
 	return u.h.fail("upload", u.Path(), err)
@@ -228,6 +287,19 @@ func (h *handlers) StatVFS(r *sftp.Request) (*sftp.StatVFS, error) {
 
 type lister []os.FileInfo
 
+// dirHandle is the listing of an open folder handle; pkg/sftp closes it
+// with the handle.
+type dirHandle struct {
+	lister
+	h    *handlers
+	once sync.Once
+}
+
+func (d *dirHandle) Close() error {
+	d.once.Do(d.h.releaseHandle)
+	return nil
+}
+
 func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
 	if off >= int64(len(l)) {
 		return 0, io.EOF
@@ -242,15 +314,19 @@ func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
 func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	switch r.Method {
 	case "List":
+		if err := h.takeHandle("list", r.Filepath); err != nil {
+			return nil, err
+		}
 		entries, err := h.fs.List(r.Filepath)
 		if err != nil {
+			h.releaseHandle()
 			return nil, h.fail("list", r.Filepath, err)
 		}
 		out := make(lister, len(entries))
 		for i, e := range entries {
 			out[i] = e
 		}
-		return out, nil
+		return &dirHandle{lister: out, h: h}, nil
 	case "Stat":
 		fi, err := h.fs.Stat(r.Filepath)
 		if err != nil {

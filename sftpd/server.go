@@ -30,7 +30,17 @@ type Config struct {
 	// Offered algorithms, in order (sftpd.kex_algorithms, .ciphers, .macs);
 	// empty: all that x/crypto/ssh supports.
 	KexAlgorithms, Ciphers, MACs []string
+	// Bounds of one connection: open file and folder handles, and SSH
+	// session channels (OpenSSH's MaxSessions). 0: the defaults.
+	MaxOpenHandles, MaxChannels int
 }
+
+// Defaults of the per-connection bounds (sftpd.max_open_handles,
+// sftpd.max_channels).
+const (
+	DefaultMaxOpenHandles = 256
+	DefaultMaxChannels    = 10
+)
 
 // Server is the SFTP server.
 type Server struct {
@@ -51,6 +61,12 @@ type Server struct {
 // New prepares the server: host keys are loaded or generated here, so a
 // problem with them stops start-up with the file's name.
 func New(cfg Config, svc *service.Service) (*Server, error) {
+	if cfg.MaxOpenHandles <= 0 {
+		cfg.MaxOpenHandles = DefaultMaxOpenHandles
+	}
+	if cfg.MaxChannels <= 0 {
+		cfg.MaxChannels = DefaultMaxChannels
+	}
 	s := &Server{cfg: cfg, svc: svc, log: svc.Logger().With("server", "sftpd"), conns: map[*conn]struct{}{}}
 	algs := ssh.SupportedAlgorithms() // modern only: no CBC, no DH group1
 	for _, a := range []struct {
@@ -62,12 +78,14 @@ func New(cfg Config, svc *service.Service) (*Server, error) {
 		}
 	}
 	s.ssh = &ssh.ServerConfig{
-		Config:                  ssh.Config{KeyExchanges: cfg.KexAlgorithms, Ciphers: cfg.Ciphers, MACs: cfg.MACs},
-		MaxAuthTries:            cfg.MaxAuthTries,
-		PasswordCallback:        s.password,
-		PublicKeyCallback:       s.publicKey,
-		ServerVersion:           "SSH-2.0-dossierd",
-		PublicKeyAuthAlgorithms: algs.PublicKeyAuths,
+		Config:            ssh.Config{KeyExchanges: cfg.KexAlgorithms, Ciphers: cfg.Ciphers, MACs: cfg.MACs},
+		MaxAuthTries:      cfg.MaxAuthTries,
+		PasswordCallback:  s.password,
+		PublicKeyCallback: s.publicKey,
+		// The account's state is told only to a client that signed.
+		VerifiedPublicKeyCallback: s.verifiedKey,
+		ServerVersion:             "SSH-2.0-dossierd",
+		PublicKeyAuthAlgorithms:   algs.PublicKeyAuths,
 		AuthLogCallback: func(meta ssh.ConnMetadata, method string, _ error) {
 			if method != "none" {
 				s.attempts.Store(meta.RemoteAddr().String(), struct{}{})
@@ -94,16 +112,36 @@ func (s *Server) password(meta ssh.ConnMetadata, pw []byte) (*ssh.Permissions, e
 	return s.permissions(a, err)
 }
 
+// publicKey answers whether key is one of the login's, the same way for
+// every account state: a client may ask before signing.
 func (s *Server) publicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-	a, err := s.svc.CheckKey(context.Background(), "SFTP", meta.RemoteAddr().String(), meta.User(), key)
-	return s.permissions(a, err)
+	a, err := s.svc.MatchKey(context.Background(), "SFTP", meta.RemoteAddr().String(), meta.User(), key)
+	if err != nil {
+		return nil, err
+	}
+	return &ssh.Permissions{ExtraData: map[any]any{accountKey: a}}, nil
+}
+
+// verifiedKey runs once the client has signed with the key publicKey
+// accepted.
+func (s *Server) verifiedKey(meta ssh.ConnMetadata, _ ssh.PublicKey, p *ssh.Permissions, _ string) (*ssh.Permissions, error) {
+	a := p.ExtraData[accountKey].(auth.Account)
+	return s.permissions(a, s.svc.KeyVerified(context.Background(), "SFTP", meta.RemoteAddr().String(), a))
 }
 
 // permissions passes the verified account to the connection. A disabled or
-// expired account gets a banner saying so: the client's log then tells the
-// user why, not just "permission denied".
+// expired account, or one with all its connections open, gets a banner
+// saying so: the client's log then tells the user why, not just
+// "permission denied". Only a client that proved its password or key
+// gets here.
 func (s *Server) permissions(a auth.Account, err error) (*ssh.Permissions, error) {
+	if err == nil {
+		err = s.svc.CheckSessions(a)
+	}
+	var tooMany *service.SessionsError
 	switch {
+	case errors.As(err, &tooMany):
+		return nil, &ssh.BannerError{Err: err, Message: tooMany.Error() + "\n"}
 	case errors.Is(err, auth.ErrDisabled):
 		return nil, &ssh.BannerError{Err: err, Message: "This account is disabled. Please contact your training centre.\n"}
 	case errors.Is(err, auth.ErrExpired):
@@ -238,23 +276,33 @@ func (s *Server) handle(nc net.Conn) {
 		go s.keepalive(sc)
 	}
 	c.fs.Store(sess.FS)
-	h := &handlers{fs: sess.FS, conn: sess, log: sess.Log(), transfers: &c.transfers}
-	// The connection ends only when its sessions have closed their files:
+	h := &handlers{fs: sess.FS, conn: sess, log: sess.Log(), transfers: &c.transfers, maxHandles: int32(s.cfg.MaxOpenHandles)}
+	// The connection ends only when its channels have closed their files:
 	// shutdown waits on this, so a cut upload is discarded before exit.
-	var sessions sync.WaitGroup
-	defer sessions.Wait()
+	var channels sync.WaitGroup
+	var open atomic.Int32
+	defer channels.Wait()
+	// Once the transport is gone, work still running for it stops (the
+	// copy that starts a resumed upload).
+	defer sess.FS.Cancel()
 	for nch := range chans {
 		if nch.ChannelType() != "session" {
 			nch.Reject(ssh.UnknownChannelType, "only SFTP sessions are served")
+			continue
+		}
+		if open.Load() >= int32(s.cfg.MaxChannels) {
+			nch.Reject(ssh.ResourceShortage, fmt.Sprintf("too many sessions open on this connection (at most %d): close one, or open a new connection", s.cfg.MaxChannels))
 			continue
 		}
 		ch, chReqs, err := nch.Accept()
 		if err != nil {
 			continue
 		}
-		sessions.Add(1)
+		open.Add(1)
+		channels.Add(1)
 		go func() {
-			defer sessions.Done()
+			defer channels.Done()
+			defer open.Add(-1)
 			s.session(ch, chReqs, h)
 		}()
 	}

@@ -31,7 +31,7 @@ type directory struct {
 func openDirectory(t *testing.T) directory {
 	t.Helper()
 	dir := t.TempDir()
-	storage, err := vfs.OpenStorage(filepath.Join(dir, "storage"), "FTPDOSSIERPERSO")
+	storage, err := vfs.OpenStorage(filepath.Join(dir, "storage"), "FTPDOSSIERPERSO", vfs.DefaultUmask)
 	if err != nil {
 		t.Fatal(err)
 	}

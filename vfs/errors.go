@@ -23,6 +23,10 @@ var (
 	ErrCrossMount  = errors.New("different folders")
 	ErrInvalidPath = errors.New("invalid path")
 	ErrName        = errors.New("name refused")
+	ErrNoSpace     = errors.New("the server's disk is full")
+	ErrTooLarge    = errors.New("file too large")
+	ErrTooFar      = errors.New("write too far past the end of the file")
+	ErrLimit       = errors.New("too many open")
 	ErrFailed      = errors.New("operation failed")
 )
 
@@ -35,6 +39,10 @@ type PathError struct {
 	Name *names.Error // set when Err == ErrName
 	Hint string       // extra sentence, e.g. where the user can write instead
 	Sys  error        // the underlying OS error, for the server log only
+	// Limit is the bound a refusal names: bytes per file (ErrTooLarge,
+	// 0 when the limit is the system's), bytes past the end (ErrTooFar),
+	// open files (ErrLimit).
+	Limit int64
 }
 
 func (e *PathError) Unwrap() []error {
@@ -65,6 +73,18 @@ func (e *PathError) Error() string {
 		msg = fmt.Sprintf("cannot %s %q: invalid path", e.Op, e.Path)
 	case ErrCrossMount:
 		msg = fmt.Sprintf("cannot %s %q", e.Op, e.Path)
+	case ErrNoSpace:
+		msg = fmt.Sprintf("cannot %s %q: the server's disk is full; the previous version, if any, is kept (please tell your training centre)", e.Op, e.Path)
+	case ErrTooLarge:
+		if e.Limit > 0 {
+			msg = fmt.Sprintf("cannot %s %q: file too large: at most %s per file", e.Op, e.Path, megabytes(e.Limit))
+		} else {
+			msg = fmt.Sprintf("cannot %s %q: file too large for the server", e.Op, e.Path)
+		}
+	case ErrTooFar:
+		msg = fmt.Sprintf("cannot %s %q: a write more than %s past the end of the file was refused", e.Op, e.Path, megabytes(e.Limit))
+	case ErrLimit:
+		msg = fmt.Sprintf("cannot %s %q: too many files open on this connection (at most %d); close some first", e.Op, e.Path, e.Limit)
 	default:
 		msg = fmt.Sprintf("cannot %s %q: the server could not complete the operation", e.Op, e.Path)
 	}
@@ -72,6 +92,16 @@ func (e *PathError) Error() string {
 		msg += " (" + e.Hint + ")"
 	}
 	return msg
+}
+
+// megabytes writes a byte count as the MB figure users set and read
+// (1 MB = 1 MiB, as file managers count).
+func megabytes(n int64) string {
+	const mb = 1 << 20
+	if n%mb == 0 || n >= 100*mb {
+		return fmt.Sprintf("%d MB", n/mb)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/mb)
 }
 
 func pathErr(op, vpath string, kind error) *PathError {
@@ -89,13 +119,19 @@ func osErr(op, vpath string, err error) error {
 		return err
 	}
 	kind := ErrFailed
+	// ENOTEMPTY before fs.ErrExist: syscall.Errno.Is counts ENOTEMPTY as
+	// ErrExist, and a folder that is not empty is not "already exists".
 	switch {
+	case errors.Is(err, syscall.ENOTEMPTY):
+		kind = ErrNotEmpty
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR) && op != "create folder":
 		kind = ErrNotFound
 	case errors.Is(err, fs.ErrExist):
 		kind = ErrExists
-	case errors.Is(err, syscall.ENOTEMPTY):
-		kind = ErrNotEmpty
+	case isNoSpace(err):
+		kind = ErrNoSpace
+	case errors.Is(err, syscall.EFBIG):
+		kind = ErrTooLarge
 	case errors.Is(err, syscall.EISDIR):
 		kind = ErrIsDir
 	case errors.Is(err, syscall.ENOTDIR):
@@ -106,6 +142,22 @@ func osErr(op, vpath string, err error) error {
 		kind = ErrNotFound
 	}
 	return &PathError{Op: op, Path: vpath, Err: kind, Sys: err}
+}
+
+// isNoSpace reports a full disk or an exhausted quota.
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// IsStorageFailure reports an error of the disk rather than of the
+// network: a write that failed on the server, which must fail the upload
+// in every upload mode, never be published as a cut transfer.
+func IsStorageFailure(err error) bool {
+	var pe *PathError
+	if errors.As(err, &pe) {
+		return pe.Err == ErrNoSpace || pe.Err == ErrTooLarge || pe.Err == ErrTooFar || pe.Err == ErrFailed && pe.Sys != nil
+	}
+	return isNoSpace(err) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EROFS)
 }
 
 // isEscape reports os.Root's refusal to follow a path out of the root.

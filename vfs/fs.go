@@ -2,7 +2,6 @@ package vfs
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -30,10 +29,14 @@ const (
 // through the server; listings and lookups skip them.
 const tempPrefix = ".dossierd-upload-"
 
-// Options are the per-server settings every FS shares.
+// Options are the settings of an FS: the server's, with the limits of
+// the login's role.
 type Options struct {
 	Policy     *names.Policy
 	UploadMode UploadMode
+	// MaxFileSize is the largest file an upload may leave, in bytes
+	// (common.max_upload_file_size); 0 = no limit.
+	MaxFileSize int64
 }
 
 // FS is one connection's view of the storage: the operations both
@@ -49,6 +52,9 @@ type FS struct {
 	uploads map[string]*Upload  // open uploads by virtual path
 
 	lastActivity atomic.Int64
+
+	done       chan struct{} // closed when the connection ends
+	cancelOnce sync.Once
 }
 
 // NewFS makes the FS of one connection.
@@ -56,7 +62,7 @@ func (s *Storage) NewFS(t *Tree, opts Options) *FS {
 	if opts.Policy == nil {
 		opts.Policy = names.Default()
 	}
-	f := &FS{storage: s, opts: opts, roots: map[string]*os.Root{}, uploads: map[string]*Upload{}}
+	f := &FS{storage: s, opts: opts, roots: map[string]*os.Root{}, uploads: map[string]*Upload{}, done: make(chan struct{})}
 	f.tree.Store(t)
 	f.Touch()
 	return f
@@ -75,8 +81,22 @@ func (f *FS) Touch() { f.lastActivity.Store(time.Now().UnixNano()) }
 // LastActivity is when the connection last did something.
 func (f *FS) LastActivity() time.Time { return time.Unix(0, f.lastActivity.Load()) }
 
-// Close releases the mount roots.
+// Cancel tells the FS its connection has ended: long operations still
+// running for it (the copy that starts a resumed upload) stop.
+func (f *FS) Cancel() { f.cancelOnce.Do(func() { close(f.done) }) }
+
+func (f *FS) cancelled() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close stops what is still running and releases the mount roots.
 func (f *FS) Close() error {
+	f.Cancel()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for k, r := range f.roots {
@@ -348,7 +368,7 @@ func (f *FS) Mkdir(vpath string) error {
 	if err := f.checkName(op, loc); err != nil {
 		return err
 	}
-	return osErr(op, loc.Path, r.Mkdir(loc.Rel, 0o755))
+	return osErr(op, loc.Path, r.Mkdir(loc.Rel, f.storage.dirMode))
 }
 
 func (f *FS) exists(loc Location) bool {
@@ -407,10 +427,18 @@ func (f *FS) Rename(from, to string, overwrite bool) error {
 	if err := f.checkName(op+" to", dst); err != nil {
 		return err
 	}
-	if fi, err := r.Lstat(dst.Rel); err == nil {
-		if !overwrite || fi.IsDir() {
+	fi, err := r.Lstat(dst.Rel)
+	if err == nil && (!overwrite || fi.IsDir()) {
+		return pathErr(op+" to", dst.Path, ErrExists)
+	}
+	if !overwrite {
+		// The check above gives the usual answer; the rename itself makes
+		// sure a file created since is not replaced.
+		err = renameNoReplace(r, src.Rel, dst.Rel)
+		if errors.Is(err, fs.ErrExist) {
 			return pathErr(op+" to", dst.Path, ErrExists)
 		}
+		return osErr(op, src.Path, err)
 	}
 	return osErr(op, src.Path, r.Rename(src.Rel, dst.Rel))
 }
@@ -461,10 +489,18 @@ func (f *FS) StatFS(vpath string) (Usage, error) {
 	}, nil
 }
 
-// Create starts an upload to vpath. With keep, the upload continues the
-// existing content (resume, append, or a write that does not truncate);
-// otherwise it replaces it. Nothing is visible at vpath until Commit.
-func (f *FS) Create(vpath string, keep bool) (*Upload, error) {
+// CreateMode says what an upload does with an existing file.
+type CreateMode int
+
+const (
+	Replace  CreateMode = iota // a new content replaces the file's
+	Continue                   // the upload continues the existing content (resume, append, write without truncate)
+	New                        // the file must not exist (O_EXCL): an existing one is refused, never replaced
+)
+
+// Create starts an upload to vpath. Nothing is visible at vpath until
+// the upload's Close commits it.
+func (f *FS) Create(vpath string, mode CreateMode) (*Upload, error) {
 	const op = "upload"
 	loc, r, err := f.writable(op, vpath)
 	if err != nil {
@@ -474,6 +510,8 @@ func (f *FS) Create(vpath string, keep bool) (*Upload, error) {
 	switch {
 	case err == nil && existing.IsDir():
 		return nil, pathErr(op, loc.Path, ErrIsDir)
+	case err == nil && mode == New:
+		return nil, pathErr(op, loc.Path, ErrExists)
 	case err == nil:
 		// Overwriting a file that is there already creates no new name:
 		// odd names put on disk by the TMS stay usable.
@@ -485,22 +523,9 @@ func (f *FS) Create(vpath string, keep bool) (*Upload, error) {
 	default:
 		return nil, osErr(op, loc.Path, err)
 	}
-	u, err := newUpload(f, r, loc, keep && existing != nil)
+	u, err := newUpload(f, r, loc, mode == Continue && existing != nil, mode == New)
 	if err != nil {
 		return nil, osErr(op, loc.Path, err)
 	}
 	return u, nil
-}
-
-// copyInto starts a temporary file as a copy of the current content.
-// io.Copy between two *os.File uses copy_file_range, which shares blocks
-// (reflink) where the file system can.
-func copyInto(dst *os.File, r *os.Root, rel string) error {
-	src, err := r.Open(rel)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	_, err = io.Copy(dst, src)
-	return err
 }

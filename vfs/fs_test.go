@@ -15,7 +15,7 @@ import (
 func newTestFS(t *testing.T, mode UploadMode) (*FS, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := OpenStorage(dir, "FTPDOSSIERPERSO")
+	s, err := OpenStorage(dir, "FTPDOSSIERPERSO", DefaultUmask)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func newTestFS(t *testing.T, mode UploadMode) (*FS, string) {
 
 func write(t *testing.T, fs *FS, p string, data []byte) {
 	t.Helper()
-	u, err := fs.Create(p, false)
+	u, err := fs.Create(p, Replace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestUploadAtomic(t *testing.T) {
 	disk := filepath.Join(dir, "clients", "C0042")
 	write(t, fs, "/Mes documents/a.pdf", []byte("old"))
 
-	u, err := fs.Create("/Mes documents/a.pdf", false)
+	u, err := fs.Create("/Mes documents/a.pdf", Replace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestUploadModes(t *testing.T) {
 	} {
 		fs, dir := newTestFS(t, tt.mode)
 		write(t, fs, "/Mes documents/a.pdf", []byte("old"))
-		u, err := fs.Create("/Mes documents/a.pdf", true)
+		u, err := fs.Create("/Mes documents/a.pdf", Continue)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestResumeContinuesExistingContent(t *testing.T) {
 	fs, dir := newTestFS(t, UploadAtomic)
 	full := bytes.Repeat([]byte("0123456789"), 100000)
 	write(t, fs, "/Mes documents/big.bin", full[:400000])
-	u, err := fs.Create("/Mes documents/big.bin", true)
+	u, err := fs.Create("/Mes documents/big.bin", Continue)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,16 +165,16 @@ func TestRefusalsWriteNothing(t *testing.T) {
 		op   func() error
 		want error
 	}{
-		{func() error { _, err := fs.Create("/Mes documents/Hélène.pdf", false); return err }, ErrName},
+		{func() error { _, err := fs.Create("/Mes documents/Hélène.pdf", Replace); return err }, ErrName},
 		{func() error { return fs.Mkdir("/Mes documents/R&D") }, ErrName},
-		{func() error { _, err := fs.Create("/Sessions/S2026-014 SST Lyon/Documents/x.pdf", false); return err }, ErrPermission},
-		{func() error { _, err := fs.Create("/x.pdf", false); return err }, ErrReadOnly},
+		{func() error { _, err := fs.Create("/Sessions/S2026-014 SST Lyon/Documents/x.pdf", Replace); return err }, ErrPermission},
+		{func() error { _, err := fs.Create("/x.pdf", Replace); return err }, ErrReadOnly},
 		{func() error { return fs.Mkdir("/Sessions/new") }, ErrReadOnly},
 		{func() error { return fs.Mkdir("/Sessions") }, ErrExists},
 		{func() error { return fs.Mkdir("/Mes documents") }, ErrExists},
 		{func() error { return fs.Remove("/Mes documents") }, ErrReadOnly},
 		{func() error { return fs.Rename("/Mes documents", "/Autre", false) }, ErrReadOnly},
-		{func() error { _, err := fs.Create("/Mes documents/no/such/dir.pdf", false); return err }, ErrNotFound},
+		{func() error { _, err := fs.Create("/Mes documents/no/such/dir.pdf", Replace); return err }, ErrNotFound},
 		{func() error { _, err := fs.Open("/Mes documents/none.pdf"); return err }, ErrNotFound},
 		{func() error { _, err := fs.Open("/Sessions"); return err }, ErrIsDir},
 		{func() error { _, err := fs.Stat("/Mes documents/a\x00b"); return err }, ErrInvalidPath},
@@ -198,7 +198,7 @@ func TestRefusalsWriteNothing(t *testing.T) {
 
 func TestNameErrorMessage(t *testing.T) {
 	fs, _ := newTestFS(t, UploadAtomic)
-	_, err := fs.Create("/Mes documents/Convocation Hélène l'été.pdf", false)
+	_, err := fs.Create("/Mes documents/Convocation Hélène l'été.pdf", Replace)
 	msg := err.Error()
 	for _, want := range []string{`"é"`, `"Convocation Helene l ete.pdf"`, "Mes documents"} {
 		if !strings.Contains(msg, want) {

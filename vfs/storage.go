@@ -20,13 +20,22 @@ type Storage struct {
 	path   string
 	shared string
 
+	// Modes of what dossierd creates, after common.umask.
+	dirMode, fileMode fs.FileMode
+
 	mu    sync.Mutex
 	mkdir map[string]bool // folders already known to exist, to keep logins cheap
 }
 
+// DefaultUmask keeps the clients' documents private to the server's user:
+// folders 0700, files 0600.
+const DefaultUmask fs.FileMode = 0o077
+
 // OpenStorage opens (creating if needed) the storage root and its fixed
-// top-level folders.
-func OpenStorage(dir, sharedFolder string) (*Storage, error) {
+// top-level folders. umask (common.umask) sets the modes of the folders
+// and files the server creates. A storage root open to other users (made
+// by an earlier version, or by hand) is closed to them.
+func OpenStorage(dir, sharedFolder string, umask fs.FileMode) (*Storage, error) {
 	if !safeElem(sharedFolder) {
 		return nil, fmt.Errorf("storage: shared folder %q must be a single folder name", sharedFolder)
 	}
@@ -34,14 +43,22 @@ func OpenStorage(dir, sharedFolder string) (*Storage, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	dirMode, fileMode := 0o777&^umask, 0o666&^umask
+	if err := os.MkdirAll(abs, dirMode); err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
+	}
+	// The root's mode guards everything below it, whatever the modes of
+	// the folders that older versions created there.
+	if fi, err := os.Stat(abs); err == nil && fi.Mode().Perm()&umask != 0 {
+		if err := os.Chmod(abs, fi.Mode().Perm()&^umask); err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
 	}
 	r, err := os.OpenRoot(abs)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	s := &Storage{root: r, path: abs, shared: sharedFolder, mkdir: map[string]bool{}}
+	s := &Storage{root: r, path: abs, shared: sharedFolder, dirMode: dirMode, fileMode: fileMode, mkdir: map[string]bool{}}
 	for _, d := range []string{"clients", "stagiaires", "intervenants", "sessions", sharedFolder} {
 		if err := s.ensure(d); err != nil {
 			r.Close()
@@ -69,9 +86,9 @@ func (s *Storage) ensure(rel string) error {
 	}
 	// One mkdirat when the parent exists (the common case: an enrollment
 	// folder under its session); the whole path only when it does not.
-	err := s.root.Mkdir(rel, 0o755)
+	err := s.root.Mkdir(rel, s.dirMode)
 	if errors.Is(err, fs.ErrNotExist) {
-		err = s.root.MkdirAll(rel, 0o755)
+		err = s.root.MkdirAll(rel, s.dirMode)
 	}
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("storage: cannot create folder %q: %w", rel, err)
@@ -129,7 +146,7 @@ func (s *Storage) openMount(m *Mount) (*os.Root, error) {
 	if os.IsNotExist(err) {
 		// The folder was created with the account or enrollment; if the TMS
 		// removed it since, recreate it rather than show a broken mount.
-		if err = s.root.MkdirAll(m.Dir, 0o755); err == nil {
+		if err = s.root.MkdirAll(m.Dir, s.dirMode); err == nil {
 			r, err = s.root.OpenRoot(m.Dir)
 		}
 	}

@@ -13,26 +13,40 @@ import (
 )
 
 // Upload is a write in progress. Readers of the target see the previous
-// content (or nothing) until Close commits; Abort, or a transfer error
-// reported before Close, discards it (upload mode 1) or publishes what
+// content (or nothing) until Close commits. A write that fails on the
+// server (full disk, size limit) fails the upload: Close then discards it
+// in every mode and returns the cause, so a failing disk never replaces a
+// good file. Abort, or a transfer error reported before Close (the
+// connection was cut), discards it in upload mode 1 or publishes what
 // arrived so the client can resume (mode 2). In mode 0 writes go to the
 // target directly, as SFTPGo's upload_mode 0 does.
 type Upload struct {
-	fs     *FS
-	root   *os.Root
-	loc    Location
-	file   *os.File
-	tmp    string // temporary file, relative to the mount; "" in direct mode
-	offset int64  // for sequential Write (FTP)
+	fs        *FS
+	root      *os.Root
+	loc       Location
+	file      *os.File
+	tmp       string // temporary file, relative to the mount; "" in direct mode
+	exclusive bool   // the client asked for a new file (O_EXCL): never replace one
+	offset    int64  // for sequential Write (FTP)
 
 	aborted atomic.Bool
+	failMu  sync.Mutex
+	failure error // the first write that failed on the server
 	once    sync.Once
 	err     error
 	written atomic.Int64
+	end     atomic.Int64 // the furthest byte written so far (or the size kept)
 
 	timesMu      sync.Mutex
 	atime, mtime time.Time // set by the client while writing; applied on publish
 }
+
+// MaxWriteGap is how far past the current end of an upload a write may
+// start. Clients with many requests in flight write out of order (OpenSSH
+// sftp 64 x 32 KiB, rclone and pkg/sftp 64 x up to 256 KiB: 16 MiB ahead
+// at most); a write further out is not a transfer but a way to make huge
+// sparse files.
+const MaxWriteGap = 64 << 20
 
 func (u *Upload) setTimes(atime, mtime time.Time) {
 	u.timesMu.Lock()
@@ -51,18 +65,25 @@ func (u *Upload) applyTimes() {
 	}
 }
 
-func newUpload(f *FS, r *os.Root, loc Location, keep bool) (*Upload, error) {
-	u := &Upload{fs: f, root: r, loc: loc}
+func newUpload(f *FS, r *os.Root, loc Location, keep, exclusive bool) (*Upload, error) {
+	u := &Upload{fs: f, root: r, loc: loc, exclusive: exclusive}
 	if f.opts.UploadMode == UploadDirect {
 		flags := os.O_RDWR | os.O_CREATE
-		if !keep {
+		switch {
+		case exclusive:
+			flags |= os.O_EXCL
+		case !keep:
 			flags |= os.O_TRUNC
 		}
-		file, err := r.OpenFile(loc.Rel, flags, 0o644)
+		file, err := r.OpenFile(loc.Rel, flags, f.storage.fileMode)
 		if err != nil {
 			return nil, err
 		}
 		u.file = file
+		if err := u.startAtSize(); err != nil {
+			file.Close()
+			return nil, err
+		}
 		f.trackUpload(u, true)
 		return u, nil
 	}
@@ -71,13 +92,17 @@ func newUpload(f *FS, r *os.Root, loc Location, keep bool) (*Upload, error) {
 	u.tmp = path.Join(path.Dir(loc.Rel), tempPrefix+hex.EncodeToString(rnd[:]))
 	// O_EXCL: a fresh file for every upload, never one that another upload
 	// or a planted link already holds.
-	file, err := r.OpenFile(u.tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	file, err := r.OpenFile(u.tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, f.storage.fileMode)
 	if err != nil {
 		return nil, err
 	}
 	u.file = file
 	if keep {
-		if err := copyInto(file, r, loc.Rel); err != nil {
+		err = f.copyInto(file, r, loc.Rel)
+		if err == nil {
+			err = u.startAtSize()
+		}
+		if err != nil {
 			file.Close()
 			r.Remove(u.tmp)
 			return nil, err
@@ -85,6 +110,20 @@ func newUpload(f *FS, r *os.Root, loc Location, keep bool) (*Upload, error) {
 	}
 	f.trackUpload(u, true)
 	return u, nil
+}
+
+// startAtSize takes the size of the content kept as the end writes may
+// extend, and refuses to continue a file already over the size limit.
+func (u *Upload) startAtSize() error {
+	fi, err := u.file.Stat()
+	if err != nil {
+		return err
+	}
+	u.end.Store(fi.Size())
+	if limit := u.fs.opts.MaxFileSize; limit > 0 && fi.Size() > limit {
+		return &PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooLarge, Limit: limit}
+	}
+	return nil
 }
 
 // Path is the virtual path being written.
@@ -104,12 +143,62 @@ func (u *Upload) Size() (int64, error) {
 func (u *Upload) Written() int64 { return u.written.Load() }
 
 // WriteAt writes at an offset (SFTP). The file is never opened with
-// O_APPEND: offsets are what the client asked for.
+// O_APPEND: offsets are what the client asked for. A write over the size
+// limit, too far past the end, or refused by the disk fails the upload.
 func (u *Upload) WriteAt(p []byte, off int64) (int, error) {
+	u.fs.Touch()
+	if err := u.failed(); err != nil {
+		return 0, err
+	}
+	if err := u.check(off, int64(len(p))); err != nil {
+		return 0, u.fail(err)
+	}
 	n, err := u.file.WriteAt(p, off)
 	u.written.Add(int64(n))
-	u.fs.Touch()
-	return n, err
+	u.extend(off + int64(n))
+	if err != nil {
+		return n, u.fail(err)
+	}
+	return n, nil
+}
+
+// check refuses a write of n bytes at off that would pass the size limit
+// or leave a gap wider than MaxWriteGap.
+func (u *Upload) check(off, n int64) error {
+	if limit := u.fs.opts.MaxFileSize; limit > 0 && off+n > limit {
+		return &PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooLarge, Limit: limit}
+	}
+	if off > u.end.Load()+MaxWriteGap {
+		return &PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooFar, Limit: MaxWriteGap}
+	}
+	return nil
+}
+
+func (u *Upload) extend(to int64) {
+	for {
+		cur := u.end.Load()
+		if to <= cur || u.end.CompareAndSwap(cur, to) {
+			return
+		}
+	}
+}
+
+// fail records the first failure of a write on the server; Close will
+// discard the upload and return it. The error returned is a vfs sentence.
+func (u *Upload) fail(err error) error {
+	err = osErr("upload", u.loc.Path, err)
+	u.failMu.Lock()
+	defer u.failMu.Unlock()
+	if u.failure == nil {
+		u.failure = err
+	}
+	return u.failure
+}
+
+func (u *Upload) failed() error {
+	u.failMu.Lock()
+	defer u.failMu.Unlock()
+	return u.failure
 }
 
 // Write writes sequentially from the position set by Seek (FTP).
@@ -120,16 +209,63 @@ func (u *Upload) Write(p []byte) (int, error) {
 }
 
 // ReadFrom lets io.Copy hand the upload big buffers (and splice where the
-// kernel can) instead of 32 KiB writes.
+// kernel can) instead of 32 KiB writes. The size limit bounds what is
+// read. An error of the disk fails the upload; any other is the source's
+// (the connection), for the caller to report as a transfer error.
 func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
-	if _, err := u.file.Seek(u.offset, io.SeekStart); err != nil {
+	u.fs.Touch()
+	if err := u.failed(); err != nil {
 		return 0, err
 	}
-	n, err := u.file.ReadFrom(r)
+	if err := u.check(u.offset, 0); err != nil {
+		return 0, u.fail(err)
+	}
+	if _, err := u.file.Seek(u.offset, io.SeekStart); err != nil {
+		return 0, u.fail(err)
+	}
+	src := r
+	limit := u.fs.opts.MaxFileSize
+	var lr *io.LimitedReader // set when the size limit bounds this read
+	if limit > 0 {
+		left := limit - u.offset
+		l := limitedTo(r, left)
+		src = l
+		if l.N == left {
+			lr = l
+		}
+	}
+	n, err := u.file.ReadFrom(src)
 	u.offset += n
 	u.written.Add(n)
+	u.extend(u.offset)
 	u.fs.Touch()
-	return n, err
+	switch {
+	case err != nil && IsStorageFailure(err):
+		return n, u.fail(err)
+	case err != nil:
+		return n, err
+	case lr != nil && lr.N == 0 && moreData(lr.R):
+		return n, u.fail(&PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooLarge, Limit: limit})
+	}
+	return n, nil
+}
+
+// limitedTo narrows r to n bytes, keeping an *io.LimitedReader that
+// already bounds it (the splice chunks of ftpd) a single LimitedReader,
+// which os.File.ReadFrom still splices from.
+func limitedTo(r io.Reader, n int64) *io.LimitedReader {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		return &io.LimitedReader{R: lr.R, N: min(lr.N, n)}
+	}
+	return &io.LimitedReader{R: r, N: n}
+}
+
+// moreData reads one byte to tell "the source ended at the limit" from
+// "the source goes on past it".
+func moreData(r io.Reader) bool {
+	var b [1]byte
+	n, _ := io.ReadFull(r, b[:])
+	return n > 0
 }
 
 // Seek positions sequential writes (FTP REST).
@@ -168,7 +304,9 @@ func (u *Upload) Abort() error {
 }
 
 // Close commits the upload: the data is synced, renamed over the target
-// and the folder synced, so an acknowledged upload survives a crash.
+// (or, for an exclusive create, next to nothing: an existing target is
+// never replaced) and the folder synced, so an acknowledged upload
+// survives a crash. A failed upload is discarded and its cause returned.
 func (u *Upload) Close() error {
 	u.once.Do(func() {
 		u.err = u.finish()
@@ -182,13 +320,23 @@ func (u *Upload) Close() error {
 }
 
 func (u *Upload) finish() error {
+	failure := u.failed()
 	if u.tmp == "" { // direct mode: what is written is written
-		return osErr("upload", u.loc.Path, u.file.Close())
+		err := u.file.Close()
+		if failure != nil {
+			return failure
+		}
+		return osErr("upload", u.loc.Path, err)
 	}
-	publish := !u.aborted.Load() || u.fs.opts.UploadMode == UploadAtomicWithResume
+	// Mode 2 publishes what a cut connection left, so the client can
+	// resume; never what a failing disk wrote.
+	publish := failure == nil && (!u.aborted.Load() || u.fs.opts.UploadMode == UploadAtomicWithResume)
 	if !publish {
 		u.file.Close()
 		u.root.Remove(u.tmp)
+		if failure != nil {
+			return failure
+		}
 		return pathErr("upload", u.loc.Path, ErrFailed)
 	}
 	err := u.file.Sync()
@@ -196,15 +344,32 @@ func (u *Upload) finish() error {
 		err = cerr
 	}
 	if err == nil {
-		err = u.root.Rename(u.tmp, u.loc.Rel)
+		if u.exclusive {
+			err = renameNoReplace(u.root, u.tmp, u.loc.Rel)
+		} else {
+			err = u.root.Rename(u.tmp, u.loc.Rel)
+		}
 	}
 	if err != nil {
 		u.root.Remove(u.tmp)
 		return osErr("upload", u.loc.Path, err)
 	}
-	if d, err := u.root.Open(path.Dir(u.loc.Rel)); err == nil {
-		d.Sync()
-		d.Close()
+	// Without the folder's sync the rename may not survive a crash: the
+	// client must not be told the file is safe.
+	if err := syncDir(u.root, path.Dir(u.loc.Rel)); err != nil {
+		return osErr("upload", u.loc.Path, err)
 	}
 	return nil
+}
+
+func syncDir(r *os.Root, rel string) error {
+	d, err := r.Open(rel)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

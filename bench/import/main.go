@@ -171,7 +171,7 @@ func child(dir, file string) error {
 
 	ctx := context.Background()
 	start := time.Now()
-	storage, err := vfs.OpenStorage(filepath.Join(dir, "storage"), "FTPDOSSIERPERSO")
+	storage, err := vfs.OpenStorage(filepath.Join(dir, "storage"), "FTPDOSSIERPERSO", vfs.DefaultUmask)
 	if err != nil {
 		return err
 	}
