@@ -9,9 +9,12 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dossierd/dossierd/auth"
 )
 
 // Actions recorded.
@@ -29,7 +32,7 @@ const (
 // Event is one line of the trail.
 type Event struct {
 	Time     time.Time     `json:"time"`
-	Login    string        `json:"login"`
+	Login    string        `json:"login"` // as StoredLogin makes it
 	Role     string        `json:"role"`
 	Remote   string        `json:"remote"`
 	Protocol string        `json:"protocol"`
@@ -61,6 +64,33 @@ CREATE INDEX IF NOT EXISTS audit_login_time ON audit (login COLLATE NOCASE, time
 
 // timeFormat sorts as text, so the time index serves range queries.
 const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+// maxStoredLogin is how many runes of an invalid login the trail keeps:
+// enough to recognise a probe, not so many that a client fills the table.
+const maxStoredLogin = 64
+
+// StoredLogin is login as the trail stores and logs it. A login that follows
+// the account rules (auth.ValidateLogin) is kept as is. Any other was sent by
+// a client before authentication and may be hostile: it is kept quoted as
+// strconv.Quote does, so that a newline or an escape sequence in it can
+// neither forge a line of the trail nor drive the terminal of whoever reads
+// it, and cut to its first 64 runes, a cut marked by "…" after the closing
+// quote.
+func StoredLogin(login string) string {
+	if auth.ValidateLogin(login) == nil {
+		return login
+	}
+	kept, cut := login, ""
+	runes := 0
+	for i := range login { // i is where each rune, or invalid byte, starts
+		if runes == maxStoredLogin {
+			kept, cut = login[:i], "…"
+			break
+		}
+		runes++
+	}
+	return strconv.Quote(kept) + cut
+}
 
 // Prepare creates the table if needed (also for read-only CLI use).
 func Prepare(ctx context.Context, db *sql.DB) error {
@@ -104,6 +134,9 @@ func (r *Recorder) Record(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
+	// Every front-end's events pass through here: one place makes a
+	// hostile login harmless for the table and the log alike.
+	e.Login = StoredLogin(e.Login)
 	r.log.Info(e.Action, "login", e.Login, "role", e.Role, "remote", e.Remote, "protocol", e.Protocol,
 		"path", e.Path, "target", e.Target, "bytes", e.Bytes, "duration", e.Duration.Round(time.Millisecond).String(), "result", e.Result)
 	select {
@@ -208,8 +241,10 @@ func Query(ctx context.Context, db *sql.DB, f Filter) ([]Event, error) {
 	var where []string
 	var args []any
 	if f.Login != "" {
-		where = append(where, "login = ? COLLATE NOCASE")
-		args = append(args, f.Login)
+		// An invalid login is stored quoted: match the value given and
+		// its stored form, so that --login finds it typed either way.
+		where = append(where, "(login = ? COLLATE NOCASE OR login = ? COLLATE NOCASE)")
+		args = append(args, f.Login, StoredLogin(f.Login))
 	}
 	if f.Path != "" {
 		where = append(where, "(instr(path, ?) > 0 OR instr(target, ?) > 0)")

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +49,64 @@ func TestRecordQueryPrune(t *testing.T) {
 	n, err := Prune(ctx, db, base.AddDate(0, 0, -400))
 	if err != nil || n != 1 {
 		t.Fatalf("prune = %d, %v", n, err)
+	}
+}
+
+func TestStoredLogin(t *testing.T) {
+	long := strings.Repeat("é", 70)
+	for _, tt := range []struct{ login, want string }{
+		{"acme", "acme"},
+		{"J.Dupont-2@acme.fr", "J.Dupont-2@acme.fr"},
+		{strings.Repeat("a", 128), strings.Repeat("a", 128)},
+		{"", `""`},
+		{"bad login!", `"bad login!"`},
+		{"x\n2026-12-04 backoffice delete /clients/C0042/contrat.pdf ok", `"x\n2026-12-04 backoffice delete /clients/C0042/contrat.pdf ok"`},
+		{"\x1b[2J", `"\x1b[2J"`},
+		{"admin\u202efdp.exe", `"admin\u202efdp.exe"`},
+		{"\xff\xfe", `"\xff\xfe"`},
+		{long, `"` + strings.Repeat("é", 64) + `"…`},
+		{strings.Repeat("a", 129), `"` + strings.Repeat("a", 64) + `"…`},
+		{strings.Repeat("\n", 65), `"` + strings.Repeat(`\n`, 64) + `"…`},
+		{strings.Repeat("\xff", 64) + "!", `"` + strings.Repeat(`\xff`, 64) + `"…`},
+	} {
+		if got := StoredLogin(tt.login); got != tt.want {
+			t.Errorf("StoredLogin(%q) = %q, want %q", tt.login, got, tt.want)
+		}
+	}
+}
+
+// A login sent before authentication reaches the table only in its stored
+// form, whoever records it, and the operator finds it by what was sent.
+func TestRecordStoresLoginQuoted(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logged strings.Builder
+	r, err := NewRecorder(ctx, db, slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const forged = "x\n2026-12-04 backoffice delete /clients/C0042/contrat.pdf ok"
+	r.Record(Event{Login: forged, Protocol: "SFTP", Action: Login, Result: "invalid login or password"})
+	r.Record(Event{Login: "acme", Protocol: "SFTP", Action: Login, Result: "ok"})
+	r.Close()
+
+	got, err := Query(ctx, db, Filter{})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("query = %v, %v", got, err)
+	}
+	if got[0].Login != strconv.Quote(forged) || got[1].Login != "acme" {
+		t.Errorf("stored logins %q, %q; want %q, %q", got[0].Login, got[1].Login, strconv.Quote(forged), "acme")
+	}
+	if n := strings.Count(logged.String(), "\n"); n != 2 {
+		t.Errorf("log has %d lines, want 2:\n%s", n, logged.String())
+	}
+	for _, login := range []string{forged, strconv.Quote(forged)} {
+		if got, err := Query(ctx, db, Filter{Login: login}); err != nil || len(got) != 1 || got[0].Login != strconv.Quote(forged) {
+			t.Errorf("Filter{Login: %q} = %v, %v; want the forged login's event", login, got, err)
+		}
 	}
 }

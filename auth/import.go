@@ -342,7 +342,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 	for i, a := range snap.Accounts {
 		const k = KindAccounts
 		pa := pAccount{ImportAccount: a, key: strings.ToLower(a.Login)}
-		if err := validateLogin(a.Login); err != nil {
+		if err := ValidateLogin(a.Login); err != nil {
 			ps.add(k, i, "login", err)
 		} else if first, dup := p.accountIdx[pa.key]; dup {
 			ps = append(ps, ImportProblem{Kind: k, Index: i, Field: "login", Other: first,

@@ -14,7 +14,10 @@ const (
 	dateLayout = "2006-01-02"
 )
 
-func validateLogin(login string) error {
+// ValidateLogin applies the account login rules (1 to 128 characters: ASCII
+// letters, digits, '.', '_', '-', '@'). It is exported so that the audit
+// trail recognises, by the same rules, a login that no account could have.
+func ValidateLogin(login string) error {
 	if login == "" {
 		return &ValidationError{Field: "login", Msg: "must not be empty"}
 	}
@@ -124,7 +127,7 @@ func validateDate(field, value string) error {
 
 // normalizeAccount validates a and rewrites its public keys in normal form.
 func (s *Store) normalizeAccount(a *Account) error {
-	if err := validateLogin(a.Login); err != nil {
+	if err := ValidateLogin(a.Login); err != nil {
 		return err
 	}
 	if err := validateRole(a.Role); err != nil {

@@ -627,6 +627,86 @@ func TestRoleLimit(t *testing.T) {
 	}
 }
 
+// TestStorageLayout checks the settings that would open the storage to
+// the wrong people: a shared folder that is one of the layout's folders
+// (every login reads the shared folder), and a storage root that holds the
+// server's own files (staff have read-write access to the whole storage).
+// Paths are relative to the config file's folder; links maps a symlink to
+// its target, both created there before loading.
+func TestStorageLayout(t *testing.T) {
+	const why = "; staff could read and replace it — put the storage in its own folder"
+	tests := []struct {
+		name    string
+		links   map[string]string
+		content string
+		want    []string // each must appear in the error; none: accepted
+	}{
+		{"defaults: data/storage beside the database and keys", nil, `{}`, nil},
+		{"shared folder with another name", nil, `{"storage": {"shared_folder": "clients-commun"}}`, nil},
+		{"shared folder clients", nil, `{"storage": {"shared_folder": "clients"}}`,
+			[]string{`storage.shared_folder: "clients" is the storage's "clients" folder, letter case aside; every login can read the shared folder, so every login would read all of clients/`}},
+		{"shared folder Sessions", nil, `{"storage": {"shared_folder": "Sessions"}}`,
+			[]string{`storage.shared_folder: "Sessions" is the storage's "sessions" folder`}},
+		{"shared folder STAGIAIRES", nil, `{"storage": {"shared_folder": "STAGIAIRES"}}`,
+			[]string{`storage.shared_folder: "STAGIAIRES" is the storage's "stagiaires" folder`}},
+		{"shared folder intervenants", nil, `{"storage": {"shared_folder": "intervenants"}}`,
+			[]string{`storage.shared_folder: "intervenants" is the storage's "intervenants" folder`}},
+		{"storage root is the data folder", nil, `{"storage": {"root": "data"}}`,
+			[]string{"storage.root: contains data_provider.name (DIR/data/dossierd.db)" + why,
+				"storage.root: contains sftpd.host_keys[0] (DIR/data/id_ed25519)" + why,
+				"storage.root: contains sftpd.host_keys[2] (DIR/data/id_rsa)" + why,
+				"storage.root: contains ftpd.certificate_file (DIR/data/ftpd.crt)" + why,
+				"storage.root: contains ftpd.certificate_key_file (DIR/data/ftpd.key)" + why}},
+		{"storage root is the config folder", nil, `{"storage": {"root": "."}}`,
+			[]string{"storage.root: contains data_provider.name (DIR/data/dossierd.db)" + why}},
+		{"database inside the storage", nil, `{"data_provider": {"name": "data/storage/dossierd.db"}}`,
+			[]string{"storage.root: contains data_provider.name (DIR/data/storage/dossierd.db)" + why}},
+		{"host key deep inside the storage", nil, `{"sftpd": {"host_keys": ["data/id_ed25519", "data/storage/clients/C0042/id_rsa"]}}`,
+			[]string{"storage.root: contains sftpd.host_keys[1] (DIR/data/storage/clients/C0042/id_rsa)" + why}},
+		{"binding key inside the storage", nil, `{"ftpd": {"bindings": [{"certificate_file": "tls/a.crt", "certificate_key_file": "data/storage/a.key"}]}}`,
+			[]string{"storage.root: contains ftpd.bindings[0].certificate_key_file (DIR/data/storage/a.key)" + why}},
+		{"absolute storage root above the database", nil, `{"storage": {"root": "DIR"}, "data_provider": {"name": "DIR/db/dossierd.db"}}`,
+			[]string{"storage.root: contains data_provider.name (DIR/db/dossierd.db)" + why}},
+		{"a name prefix is not a parent", nil, `{"storage": {"root": "data/storage"}, "data_provider": {"name": "data/storage2/dossierd.db"}}`, nil},
+		{"storage root inside the data folder", nil, `{"storage": {"root": "data/storage/files"}, "data_provider": {"name": "data/storage/dossierd.db"}}`, nil},
+		{"storage root through a symlink", map[string]string{"files": "data"}, `{"storage": {"root": "files"}}`,
+			[]string{"storage.root: contains data_provider.name (DIR/data/dossierd.db)" + why}},
+		{"database folder through a symlink", map[string]string{"db": "data/storage"}, `{"data_provider": {"name": "db/dossierd.db"}}`,
+			[]string{"storage.root: contains data_provider.name (DIR/db/dossierd.db)" + why}},
+		{"symlink to a sibling folder", map[string]string{"db": "data/other"}, `{"data_provider": {"name": "db/dossierd.db"}}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := inTempDir(t)
+			for link, target := range tt.links {
+				if err := os.MkdirAll(filepath.Join(dir, target), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(filepath.Join(dir, target), filepath.Join(dir, link)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			file := writeConfig(t, dir, strings.ReplaceAll(tt.content, "DIR", dir))
+			_, err := Load(file)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Load: %v, want it accepted", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			for _, w := range tt.want {
+				w = "config " + file + ": " + strings.ReplaceAll(w, "DIR", dir)
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
 func TestMalformedJSON(t *testing.T) {
 	tests := []struct {
 		name, content, want string

@@ -78,8 +78,8 @@
 //	data_provider.name           "data/dossierd.db"
 //	data_provider.poll_interval  5          seconds between checks for directory changes made by other processes, 1..60
 //
-//	storage.root           "data/storage"
-//	storage.shared_folder  "FTPDOSSIERPERSO"   a single folder name
+//	storage.root           "data/storage"      must not hold the database, a host key or a TLS file (staff could replace them)
+//	storage.shared_folder  "FTPDOSSIERPERSO"   a single folder name; not clients, sessions, stagiaires or intervenants, in any case
 //
 //	tree.labels.personal   "Mes documents"   folder names shown to users
 //	tree.labels.sessions   "Sessions"

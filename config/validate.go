@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 	"unicode"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/dossierd/dossierd/vfs"
 )
 
 // problems collects validation messages, each starting with the key it is
@@ -56,6 +59,7 @@ func (c *Config) validate(envFrom map[string]string) []string {
 	c.checkListeners(p)
 	c.DataProvider.validate(p)
 	c.Storage.validate(p)
+	c.checkServerFilesOutsideStorage(p)
 	c.Tree.validate(p)
 	c.Filenames.validate(p)
 	if c.Audit.RetentionDays < 1 {
@@ -379,6 +383,68 @@ func checkFolderName(p *problems, key, name string) {
 func (s *Storage) validate(p *problems) {
 	checkPath(p, "storage.root", s.Root)
 	checkFolderName(p, "storage.shared_folder", s.SharedFolder)
+	// The shared folder is created beside the layout's folders and every
+	// login reads it. Letter case is ignored although the storage is on
+	// Linux: staff reach it from Windows, where "Clients" is "clients".
+	for _, d := range vfs.LayoutFolders() {
+		if strings.EqualFold(s.SharedFolder, d) {
+			p.add("storage.shared_folder", "%q is the storage's %q folder, letter case aside; every login can read the shared folder, so every login would read all of %s/", s.SharedFolder, d, d)
+		}
+	}
+}
+
+// checkServerFilesOutsideStorage refuses a storage root that holds the
+// database, a host key or a TLS certificate or key: staff have read-write
+// access to the whole storage tree, so they could read the private keys, or
+// replace the database (every account and password hash) or a key.
+func (c *Config) checkServerFilesOutsideStorage(p *problems) {
+	if c.Storage.Root == "" {
+		return // reported by Storage.validate
+	}
+	type file struct{ key, path string }
+	files := []file{{"data_provider.name", c.DataProvider.Name}}
+	for i, k := range c.SFTPD.HostKeys {
+		files = append(files, file{fmt.Sprintf("sftpd.host_keys[%d]", i), k})
+	}
+	files = append(files,
+		file{"ftpd.certificate_file", c.FTPD.CertificateFile},
+		file{"ftpd.certificate_key_file", c.FTPD.CertificateKeyFile})
+	for i, b := range c.FTPD.Bindings {
+		k := fmt.Sprintf("ftpd.bindings[%d].", i)
+		files = append(files, file{k + "certificate_file", b.CertificateFile}, file{k + "certificate_key_file", b.CertificateKeyFile})
+	}
+	root := realPath(c.Storage.Root)
+	for _, f := range files {
+		if f.path != "" && isWithin(realPath(f.path), root) {
+			p.add("storage.root", "contains %s (%s); staff could read and replace it — put the storage in its own folder", f.key, f.path)
+		}
+	}
+}
+
+// realPath is path with its symlinks resolved, so that a storage root (or a
+// data folder) reached through a symlink is compared where it really is.
+// Only the part that exists can be resolved: the database, host keys and
+// certificate are created on first start, and so may be the storage root.
+func realPath(path string) string {
+	path = filepath.Clean(path)
+	for dir, rest := path, ""; ; {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return path
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+		dir = parent
+	}
+}
+
+// isWithin tells whether path is dir or inside it, element by element:
+// /data/storage2 is not inside /data/storage.
+func isWithin(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func (t *Tree) validate(p *problems) {

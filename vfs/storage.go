@@ -59,13 +59,21 @@ func OpenStorage(dir, sharedFolder string, umask fs.FileMode) (*Storage, error) 
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	s := &Storage{root: r, path: abs, shared: sharedFolder, dirMode: dirMode, fileMode: fileMode, mkdir: map[string]bool{}}
-	for _, d := range []string{"clients", "stagiaires", "intervenants", "sessions", sharedFolder} {
+	for _, d := range append(LayoutFolders(), sharedFolder) {
 		if err := s.ensure(d); err != nil {
 			r.Close()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// LayoutFolders returns the fixed top-level folders of the storage root
+// (SPEC section 2), which the shared folder sits beside. Configuration
+// validation uses them to refuse a shared folder that would be one of them.
+// The slice is new at each call: callers cannot change the layout.
+func LayoutFolders() []string {
+	return []string{roleDirs[RoleClient], roleDirs[RoleTrainee], roleDirs[RoleTrainer], "sessions"}
 }
 
 // Path is the absolute path of the storage root, for messages and tests.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -172,16 +171,15 @@ func (c *cli) accountList() *cobra.Command {
 				}
 				return writeJSON(out, list)
 			}
-			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "LOGIN\tROLE\tREF\tNAME\tSTATUS\tEXPIRES")
+			t := newTable(out, "LOGIN", "ROLE", "REF", "NAME", "STATUS", "EXPIRES")
 			for _, a := range accts {
 				status := "enabled"
 				if a.Disabled {
 					status = "disabled"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Login, a.Role, a.Ref, a.Name, status, a.ExpiresAt)
+				t.row(a.Login, a.Role, a.Ref, a.Name, status, a.ExpiresAt)
 			}
-			return w.Flush()
+			return t.flush()
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,16 +46,15 @@ func (c *cli) auditCmd() *cobra.Command {
 				}
 				return writeJSON(out, events)
 			}
-			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "TIME\tLOGIN\tPROTOCOL\tREMOTE\tACTION\tPATH\tBYTES\tRESULT")
+			t := newTable(out, "TIME", "LOGIN", "PROTOCOL", "REMOTE", "ACTION", "PATH", "BYTES", "RESULT")
 			for _, e := range events {
 				p := e.Path
 				if e.Target != "" {
 					p += " -> " + e.Target
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.Time.Local().Format(time.DateTime), e.Login, e.Protocol, e.Remote, e.Action, p, e.Bytes, e.Result)
+				t.row(e.Time.Local().Format(time.DateTime), e.Login, e.Protocol, e.Remote, e.Action, p, e.Bytes, e.Result)
 			}
-			return w.Flush()
+			return t.flush()
 		}),
 	}
 	fl := cmd.Flags()

@@ -9,11 +9,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jlaffaye/ftp"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/scenario"
@@ -188,6 +190,17 @@ func TestAuditCommandFindsTransfers(t *testing.T) {
 // generated certificate.
 func dialAuditFTP(t *testing.T, env *scenario.Env, login string) *ftp.ServerConn {
 	t.Helper()
+	c := connectAuditFTP(t, env)
+	if err := c.Login(login, env.Passwords[login]); err != nil {
+		c.Quit()
+		t.Fatalf("FTP login %s: %v", login, err)
+	}
+	return c
+}
+
+// connectAuditFTP is dialAuditFTP before the login.
+func connectAuditFTP(t *testing.T, env *scenario.Env) *ftp.ServerConn {
+	t.Helper()
 	pem, err := os.ReadFile(env.Config.FTPD.CertificateFile)
 	if err != nil {
 		t.Fatal(err)
@@ -201,9 +214,96 @@ func dialAuditFTP(t *testing.T, env *scenario.Env, login string) *ftp.ServerConn
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Login(login, env.Passwords[login]); err != nil {
-		c.Quit()
-		t.Fatalf("FTP login %s: %v", login, err)
-	}
 	return c
+}
+
+// A client that is not logged in chooses its login name, and a logged-in
+// one the paths it asks for: a newline there must not forge an audit line
+// ("backoffice delete ..." below), nor an escape sequence clear the
+// operator's screen. The table shows one line per event, with the
+// characters escaped; --json gives the values as stored.
+func TestAuditCommandEscapesForgedLines(t *testing.T) {
+	env := scenario.Start(t, nil)
+	cfg := cliConfigFor(t, env)
+	const (
+		forgedLine = "x\n2026-12-04 backoffice delete /clients/C0042/contrat.pdf ok"
+		clearLine  = "\x1b[2J"
+		forgedPath = "/Mes documents/" + forgedLine
+	)
+
+	// Failed logins: the newline over SFTP, the escape over FTP.
+	if sc, err := ssh.Dial("tcp", env.SFTPAddr(), &ssh.ClientConfig{
+		User:            forgedLine,
+		Auth:            []ssh.AuthMethod{ssh.Password("guess")},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+	}); err == nil {
+		sc.Close()
+		t.Fatal("SSH login with a forged name succeeded")
+	}
+	fc := connectAuditFTP(t, env)
+	if err := fc.Login(clearLine, "guess"); err == nil {
+		t.Fatal("FTP login with an escape sequence as name succeeded")
+	}
+	fc.Quit()
+	// A download of a path with a newline, which does not exist.
+	sc := dialImportSFTP(t, env, "acme")
+	if _, err := sc.Open(forgedPath); err == nil {
+		t.Fatalf("SFTP open %q succeeded", forgedPath)
+	}
+
+	wantLogins := map[string]bool{strconv.Quote(forgedLine): false, strconv.Quote(clearLine): false}
+	var events []audit.Event
+	for i := 0; i < 50; i++ { // written in batches, once a second
+		if i > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		events = auditJSON(t, cfg)
+		_, okPath := find(events, "acme", audit.Download, forgedPath)
+		found := 0
+		for login := range wantLogins {
+			if _, ok := find(events, login, audit.Login, ""); ok {
+				found++
+			}
+		}
+		if okPath && found == len(wantLogins) {
+			break
+		}
+	}
+	for login := range wantLogins {
+		if _, ok := find(events, login, audit.Login, ""); !ok {
+			t.Errorf("--json has no failed login stored as %s, in:\n%+v", login, events)
+		}
+	}
+	if _, ok := find(events, "acme", audit.Download, forgedPath); !ok {
+		t.Errorf("--json lacks acme's download of %q as sent, in:\n%+v", forgedPath, events)
+	}
+
+	table := auditCLI(t, cfg)
+	if strings.ContainsAny(table, "\x1b\r") {
+		t.Errorf("audit table has a raw ESC or CR:\n%q", table)
+	}
+	lines := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
+	if len(lines) != 1+len(events) {
+		t.Errorf("audit table has %d lines for %d events, want a header and one line each:\n%s", len(lines), len(events), table)
+	}
+	for _, want := range []struct{ what, text string }{
+		{"the failed login with a newline", `"x\n2026-12-04 backoffice delete`},
+		{"the failed login with an escape", `"\x1b[2J"`},
+		{"the download of a path with a newline", `/Mes documents/x\n2026-12-04 backoffice delete`},
+	} {
+		n := 0
+		for _, l := range lines {
+			if strings.Contains(l, want.text) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d table lines contain %s, want 1:\n%s", want.what, n, want.text, table)
+		}
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "2026-12-04 backoffice") {
+			t.Errorf("forged line in the audit table: %q", l)
+		}
+	}
 }

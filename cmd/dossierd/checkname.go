@@ -13,7 +13,7 @@ import (
 
 var timeNow = time.Now
 
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func (c *cli) checkNameCmd() *cobra.Command {
 	return &cobra.Command{

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/netip"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,16 +35,15 @@ func (c *cli) defenderCmd() *cobra.Command {
 				}
 				return writeJSON(out, hosts)
 			}
-			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "IP\tSCORE\tBANNED UNTIL\tBANS")
+			t := newTable(out, "IP", "SCORE", "BANNED UNTIL", "BANS")
 			for _, h := range hosts {
 				until := "-"
 				if !h.BannedUntil.IsZero() {
 					until = h.BannedUntil.Local().Format(time.DateTime)
 				}
-				fmt.Fprintf(w, "%s\t%d\t%s\t%d\n", h.IP, h.Score, until, h.Bans)
+				t.row(h.IP, h.Score, until, h.Bans)
 			}
-			return w.Flush()
+			return t.flush()
 		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")

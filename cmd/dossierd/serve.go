@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -72,12 +71,11 @@ func cfgSource(s string) string {
 func printDemo(cmd *cobra.Command, logins []dossierd.DemoLogin, d *daemon.Daemon) {
 	out := cmd.OutOrStdout()
 	fmt.Fprintln(out, "Demo directory loaded. Logins:")
-	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "  LOGIN\tPASSWORD\tROLE\tNAME")
+	list := newTable(out, "  LOGIN", "PASSWORD", "ROLE", "NAME")
 	for _, l := range logins {
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", l.Login, l.Password, l.Role, l.Name)
+		list.row("  "+l.Login, l.Password, l.Role, l.Name)
 	}
-	w.Flush()
+	list.flush()
 	for _, a := range d.SFTPAddrs {
 		if t, ok := a.(*net.TCPAddr); ok {
 			fmt.Fprintf(out, "SFTP: sftp -P %d %s@127.0.0.1\n", t.Port, logins[0].Login)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -83,12 +82,11 @@ func (c *cli) sessionList() *cobra.Command {
 				}
 				return writeJSON(out, list)
 			}
-			w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "CODE\tFOLDER\tTITLE\tSTARTS\tENDS")
+			t := newTable(out, "CODE", "FOLDER", "TITLE", "STARTS", "ENDS")
 			for _, s := range sessions {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Code, s.Folder, s.Title, s.StartsOn, s.EndsOn)
+				t.row(s.Code, s.Folder, s.Title, s.StartsOn, s.EndsOn)
 			}
-			return w.Flush()
+			return t.flush()
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -25,29 +24,27 @@ func (c *cli) treeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			mounts := map[string]string{}
+			// One row per virtual path: a mount replaces the virtual
+			// folder at the same path.
+			rows := map[string][]any{}
+			for _, f := range t.Folders() {
+				rows[f] = []any{"r", f, "(virtual)"}
+			}
 			for _, m := range t.Mounts() {
 				perm := "r"
 				if m.Writable {
 					perm = "rw"
 				}
-				mounts[m.Path] = perm + "\t" + m.Path + "\t" + d.Storage.Path() + "/" + m.Dir
+				rows[m.Path] = []any{perm, m.Path, d.Storage.Path() + "/" + m.Dir}
 			}
-			lines := map[string]string{}
-			for _, f := range t.Folders() {
-				lines[f] = "r\t" + f + "\t(virtual)"
-			}
-			for p, l := range mounts {
-				lines[p] = l
-			}
-			for _, p := range sortedKeys(lines) {
-				fmt.Fprintln(w, lines[p])
+			out := newTable(cmd.OutOrStdout())
+			for _, p := range sortedKeys(rows) {
+				out.row(rows[p]...)
 			}
 			if err := a.Usable(timeNow()); err != nil {
-				fmt.Fprintf(w, "# %s: this account cannot log in now\n", err)
+				out.row(fmt.Sprintf("# %s: this account cannot log in now", err))
 			}
-			return w.Flush()
+			return out.flush()
 		}),
 	}
 }
