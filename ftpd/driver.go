@@ -10,6 +10,7 @@ import (
 	ftpserver "github.com/fclairamb/ftpserverlib"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/service"
 )
 
 // binding is ftpserverlib's MainDriver for one listening socket: TLS mode,
@@ -242,7 +243,8 @@ func (b *binding) PostAuthMessage(cc ftpserver.ClientContext, _ string, err erro
 			}
 		}
 		return "Welcome."
-	case errors.Is(err, errTLSRequired), errors.Is(err, errShuttingDown), errors.Is(err, errAlreadyLogged), errors.Is(err, errLoginTime):
+	case errors.Is(err, errTLSRequired), errors.Is(err, errShuttingDown), errors.Is(err, errAlreadyLogged), errors.Is(err, errLoginTime),
+		errors.Is(err, service.ErrTooManySessions):
 		return err.Error()
 	case errors.Is(err, auth.ErrDisabled):
 		return "This account is disabled. Please contact your training centre."

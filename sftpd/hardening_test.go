@@ -516,3 +516,51 @@ func TestStorageIsPrivate(t *testing.T) {
 		})
 	}
 }
+
+// TestFullDiskKeepsPreviousVersion fills a real (tmpfs) file system, then
+// uploads over an existing file more than the space left, in modes 1 and
+// 2: the client reads that the disk is full, the previous version is
+// intact, and the space of the failed upload is given back.
+func TestFullDiskKeepsPreviousVersion(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []int{1, 2} {
+		t.Run(fmt.Sprintf("upload_mode %d", mode), func(t *testing.T) {
+			var disk string
+			env := scenario.Start(t, func(c *config.Config) {
+				disk = scenario.SmallDisk(t, 16<<20)
+				c.Storage.Root = disk
+				c.Common.UploadMode = mode
+			})
+			scenario.FillDisk(t, disk, 2<<20)
+			old := readDisk(t, env, acmeStorage+"/"+factureName)
+			c := dialUser(t, env, "acme")
+			f, err := c.sftp.Create(homeDir + "/" + factureName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, werr := f.Write(randomData(t, 4<<20))
+			cerr := f.Close()
+			want := `cannot upload "/Mes documents/Facture F2026-0042.pdf": the server's disk is full`
+			if !strings.Contains(statusText(werr), want) || !strings.Contains(statusText(cerr), want) {
+				t.Errorf("upload onto a full disk: write %q, close %q; want %q", statusText(werr), statusText(cerr), want)
+			}
+			noStoragePath(t, env, statusText(werr))
+			noStoragePath(t, env, statusText(cerr))
+			if got := readDisk(t, env, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(old) {
+				t.Errorf("the previous version was replaced (%d bytes, was %d)", len(got), len(old))
+			}
+			if temps := uploadTemps(t, env, acmeStorage); len(temps) != 0 {
+				t.Errorf("temporary files left: %v", temps)
+			}
+			e := lastUploadAudit(t, env, "acme", homeDir+"/"+factureName)
+			if !strings.Contains(e.Result, "the server's disk is full") {
+				t.Errorf("audit result %q, want the cause", e.Result)
+			}
+			// The space is back: a small upload goes through.
+			small := randomData(t, 512<<10)
+			if err := c.Put(homeDir+"/petit.bin", small); err != nil {
+				t.Errorf("small upload after the failure: %v", err)
+			}
+		})
+	}
+}
