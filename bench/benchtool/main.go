@@ -44,7 +44,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -54,6 +53,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dossierd/dossierd/bench/internal/benchkit"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
@@ -84,27 +84,16 @@ func main() {
 	}
 }
 
-// freeport prints n distinct free TCP ports on 127.0.0.1, all held open
-// until the last is found so that they differ.
+// freeport prints n distinct free TCP ports on 127.0.0.1.
 func freeport(args []string) error {
 	fs := flag.NewFlagSet("freeport", flag.ExitOnError)
 	n := fs.Int("n", 1, "how many ports")
 	fs.Parse(args)
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for range *n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		ls = append(ls, l)
-		fmt.Println(l.Addr().(*net.TCPAddr).Port)
+	ports, err := benchkit.FreePorts(*n)
+	for _, p := range ports {
+		fmt.Println(p)
 	}
-	return nil
+	return err
 }
 
 // proc is what one /proc/PID/stat line says.
@@ -244,21 +233,6 @@ func reaper(args []string) error {
 	}
 }
 
-func statusKiB(pid int, key string) (int64, error) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), key+":"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("pid %d: no %s in status", pid, key)
-}
-
 // watch measures one run: it writes -ready once the start snapshot is
 // taken, samples until SIGTERM/SIGINT (or -max), then writes -out:
 // "cpu_s peak_rss_kib samples".
@@ -349,7 +323,7 @@ loop:
 	}
 	peak = max(peak, r) * pageKiB
 	if *hwm {
-		if h, err := statusKiB(*pid, "VmHWM"); err == nil {
+		if h, err := benchkit.StatusKiB(*pid, "VmHWM"); err == nil {
 			peak = max(peak, h)
 		}
 	}

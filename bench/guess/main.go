@@ -9,9 +9,8 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,8 +26,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dossierd/dossierd/bench/internal/benchkit"
 	"github.com/jlaffaye/ftp"
-	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -47,80 +45,51 @@ func main() {
 
 var heapFile string
 
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 type result struct {
 	guessAttempts, guessRefusedAtAccept, guessLoggedIn atomic.Int64
-	transfers, corrupt, failed                         atomic.Int64
-	failures                                           sync.Map
 }
 
 func run(guessers, clients int, duration time.Duration, size int) error {
-	dir, err := os.MkdirTemp("", "dossierd-guess-")
+	w, err := benchkit.Prepare("guess", 3)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "dossierd")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/dossierd").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build (run from the repository root): %v\n%s", err, out)
+	defer w.Close()
+	bin, ports := w.Bin, w.Ports
+	cfgFile := filepath.Join(w.Dir, "sftpgo.json")
+	cfg := benchkit.Config{
+		SFTPPort: ports[0], FTPPort: ports[1], PassiveStart: 61500, PassiveEnd: 61700,
+		Set: map[string]map[string]any{
+			"common":        {"max_per_host_connections": clients + 10},
+			"data_provider": {"poll_interval": 1},
+		},
 	}
-	sftpPort, ftpPort := freePort(), freePort()
-	pasv := 61500
-	cfgFile := filepath.Join(dir, "sftpgo.json")
-	cfg := fmt.Sprintf(`{
- "sftpd": {"bindings": [{"address": "127.0.0.1", "port": %d}]},
- "ftpd": {"bindings": [{"address": "127.0.0.1", "port": %d}], "passive_port_range": {"start": %d, "end": %d}},
- "common": {"max_per_host_connections": %d},
- "data_provider": {"poll_interval": 1}
-}`, sftpPort, ftpPort, pasv, pasv+200, clients+10)
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+	if err := cfg.Write(cfgFile); err != nil {
 		return err
 	}
-	admin := func(args ...string) ([]byte, error) {
-		return exec.Command(bin, append([]string{"--config", cfgFile}, args...)...).CombinedOutput()
-	}
-	if out, err := admin("account", "add", "legit", "--role", "staff", "--password", "legit-pw"); err != nil {
+	if out, err := benchkit.Admin(bin, cfgFile, "account", "add", "legit", "--role", "staff", "--password", "legit-pw"); err != nil {
 		return fmt.Errorf("account add: %v: %s", err, out)
 	}
-	if out, err := admin("account", "add", "victim", "--role", "staff", "--password", "not-guessed"); err != nil {
+	if out, err := benchkit.Admin(bin, cfgFile, "account", "add", "victim", "--role", "staff", "--password", "not-guessed"); err != nil {
 		return fmt.Errorf("account add: %v: %s", err, out)
 	}
-	args := []string{"--config", cfgFile, "serve"}
-	pprofAddr := fmt.Sprintf("127.0.0.1:%d", freePort())
+	var args []string
+	pprofAddr := fmt.Sprintf("127.0.0.1:%d", ports[2])
 	if heapFile != "" {
 		args = append(args, "--pprof", pprofAddr)
 	}
-	srv := exec.Command(bin, args...)
-	var logs bytes.Buffer
-	srv.Stderr = &logs
-	if err := srv.Start(); err != nil {
+	srv, err := benchkit.Start(bin, cfgFile, args...)
+	if err != nil {
 		return err
 	}
-	defer func() {
-		srv.Process.Kill()
-		srv.Wait()
-	}()
-	sftpAddr := fmt.Sprintf("127.0.0.1:%d", sftpPort)
-	ftpAddr := fmt.Sprintf("127.0.0.1:%d", ftpPort)
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", sftpAddr); err == nil {
-			c.Close()
-			break
-		}
-		if i > 100 {
-			return fmt.Errorf("server did not start:\n%s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	defer srv.Stop()
+	sftpAddr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	ftpAddr := fmt.Sprintf("127.0.0.1:%d", ports[1])
+	if err := srv.WaitListening(nil, sftpAddr); err != nil {
+		return err
 	}
-	cpu0 := cpuSeconds(srv.Process.Pid)
+	pid := srv.PID()
+	cpu0 := benchkit.CPUSeconds(pid)
 
 	var res result
 	stop := make(chan struct{})
@@ -159,27 +128,18 @@ func run(guessers, clients int, duration time.Duration, size int) error {
 			}
 		}()
 	}
-	// Legitimate clients from 127.0.0.1: download and upload, checking
+	// Legitimate clients from 127.0.0.1: upload and download, checking
 	// every byte.
 	payload := make([]byte, size)
 	rand.Read(payload)
-	sum := sha256.Sum256(payload)
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			if c%2 == 0 {
-				err = legitSFTP(sftpAddr, c, payload, sum, stop, &res)
-			} else {
-				err = legitFTP(ftpAddr, c, payload, sum, stop, &res)
-			}
-			if err != nil {
-				res.failed.Add(1)
-				res.failures.Store(c, err.Error())
-			}
-		}()
-	}
+	legit := &benchkit.Legit{SFTPAddr: sftpAddr, FTPAddr: ftpAddr, Login: "legit", Password: "legit-pw", Dir: "/", Payload: payload}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		legit.Run(ctx, clients)
+	}()
 	peak := int64(0)
 	deadline := time.After(duration)
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -189,7 +149,7 @@ sample:
 		case <-deadline:
 			break sample
 		case <-tick.C:
-			if rss := rssKiB(srv.Process.Pid); rss > peak {
+			if rss, _ := benchkit.StatusKiB(pid, "VmRSS"); rss > peak {
 				peak = rss
 			}
 		}
@@ -201,11 +161,12 @@ sample:
 		}
 	}
 	close(stop)
+	cancel()
 	wg.Wait()
-	cpu := cpuSeconds(srv.Process.Pid) - cpu0
-	hwm := hwmKiB(srv.Process.Pid)
+	cpu := benchkit.CPUSeconds(pid) - cpu0
+	hwm, _ := benchkit.StatusKiB(pid, "VmHWM")
 	time.Sleep(1500 * time.Millisecond) // the daemon writes its ban list at each poll
-	out, err := admin("defender", "list", "--json")
+	out, err := benchkit.Admin(bin, cfgFile, "defender", "list", "--json")
 	if err != nil {
 		return fmt.Errorf("defender list: %v: %s", err, out)
 	}
@@ -226,16 +187,15 @@ sample:
 	fmt.Printf("| of which dropped at accept (banned) | %d |\n", res.guessRefusedAtAccept.Load())
 	fmt.Printf("| guesses that logged in | %d |\n", res.guessLoggedIn.Load())
 	fmt.Printf("| addresses banned | %d of %d |\n", banned, (guessers+9)/10)
-	fmt.Printf("| legitimate transfers completed | %d |\n", res.transfers.Load())
-	fmt.Printf("| legitimate transfers corrupt | %d |\n", res.corrupt.Load())
-	fmt.Printf("| legitimate clients that failed | %d of %d |\n", res.failed.Load(), clients)
+	fmt.Printf("| legitimate transfers completed | %d |\n", legit.Transfers.Load())
+	fmt.Printf("| legitimate transfers corrupt | %d |\n", legit.Corrupt.Load())
+	fmt.Printf("| legitimate clients that failed | %d of %d |\n", legit.ClientsFailed(), clients)
 	fmt.Printf("| server CPU time | %.1f s over %s |\n", cpu, duration)
 	fmt.Printf("| server peak RSS | %d MiB (VmHWM %d MiB) |\n", peak/1024, hwm/1024)
-	res.failures.Range(func(k, v any) bool {
-		fmt.Printf("\nclient %v failed: %v\n", k, v)
-		return true
-	})
-	if res.corrupt.Load() > 0 || res.failed.Load() > 0 || res.guessLoggedIn.Load() > 0 {
+	for _, e := range legit.Errors() {
+		fmt.Printf("\nlegitimate failure: %s\n", e)
+	}
+	if !legit.OK() || res.guessLoggedIn.Load() > 0 {
 		return fmt.Errorf("legitimate transfers were not all intact, or a guess logged in")
 	}
 	return nil
@@ -275,117 +235,6 @@ func guessFTP(addr string, src net.IP, login string) error {
 	defer c.Quit()
 	return c.Login(login, "guess")
 }
-
-func legitSFTP(addr string, id int, payload []byte, sum [32]byte, stop chan struct{}, res *result) error {
-	sc, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{
-		User: "legit", Auth: []ssh.AuthMethod{ssh.Password("legit-pw")}, HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		return err
-	}
-	defer sc.Close()
-	c, err := sftp.NewClient(sc)
-	if err != nil {
-		return err
-	}
-	name := fmt.Sprintf("/sftp-%d.bin", id)
-	for {
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
-		f, err := c.Create(name)
-		if err != nil {
-			return err
-		}
-		if _, err := f.Write(payload); err != nil {
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		r, err := c.Open(name)
-		if err != nil {
-			return err
-		}
-		got, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			return err
-		}
-		res.transfers.Add(2)
-		if sha256.Sum256(got) != sum {
-			res.corrupt.Add(1)
-		}
-	}
-}
-
-func legitFTP(addr string, id int, payload []byte, sum [32]byte, stop chan struct{}, res *result) error {
-	c, err := ftp.Dial(addr, ftp.DialWithTimeout(10*time.Second))
-	if err != nil {
-		return err
-	}
-	defer c.Quit()
-	if err := c.Login("legit", "legit-pw"); err != nil {
-		return err
-	}
-	name := fmt.Sprintf("/ftp-%d.bin", id)
-	for {
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
-		if err := c.Stor(name, bytes.NewReader(payload)); err != nil {
-			return err
-		}
-		r, err := c.Retr(name)
-		if err != nil {
-			return err
-		}
-		got, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			return err
-		}
-		res.transfers.Add(2)
-		if sha256.Sum256(got) != sum {
-			res.corrupt.Add(1)
-		}
-	}
-}
-
-// cpuSeconds is utime+stime of the process, from /proc/PID/stat.
-func cpuSeconds(pid int) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ut, _ := strconv.ParseFloat(fields[11], 64)
-	st, _ := strconv.ParseFloat(fields[12], 64)
-	return (ut + st) / 100 // USER_HZ
-}
-
-func statusKiB(pid int, key string) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, key+":") {
-			f := strings.Fields(line)
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-func rssKiB(pid int) int64 { return statusKiB(pid, "VmRSS") }
-func hwmKiB(pid int) int64 { return statusKiB(pid, "VmHWM") }
 
 func saveHeap(addr, file string) error {
 	resp, err := http.Get("http://" + addr + "/debug/pprof/heap")
