@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path"
 	"sync"
@@ -223,18 +224,28 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	if _, err := u.file.Seek(u.offset, io.SeekStart); err != nil {
 		return 0, u.fail(err)
 	}
-	src := r
-	limit := u.fs.opts.MaxFileSize
-	var lr *io.LimitedReader // set when the size limit bounds this read
+	// The size limit narrows the source. A source that is already an
+	// *io.LimitedReader (ftpd's splice chunks) is narrowed in place, as
+	// one LimitedReader, which os.File.ReadFrom still splices from.
+	src, limit := r, u.fs.opts.MaxFileSize
+	outer, _ := r.(*io.LimitedReader)
+	var bounded *io.LimitedReader // set when the size limit, not the source, ends this read
 	if limit > 0 {
 		left := limit - u.offset
-		l := limitedTo(r, left)
+		inner, n := r, int64(math.MaxInt64)
+		if outer != nil {
+			inner, n = outer.R, outer.N
+		}
+		l := &io.LimitedReader{R: inner, N: min(n, left)}
 		src = l
-		if l.N == left {
-			lr = l
+		if left < n {
+			bounded = l
 		}
 	}
 	n, err := u.file.ReadFrom(src)
+	if outer != nil && src != r {
+		outer.N -= n
+	}
 	u.offset += n
 	u.written.Add(n)
 	u.extend(u.offset)
@@ -244,20 +255,10 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 		return n, u.fail(err)
 	case err != nil:
 		return n, err
-	case lr != nil && lr.N == 0 && moreData(lr.R):
+	case bounded != nil && bounded.N == 0 && moreData(bounded.R):
 		return n, u.fail(&PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooLarge, Limit: limit})
 	}
 	return n, nil
-}
-
-// limitedTo narrows r to n bytes, keeping an *io.LimitedReader that
-// already bounds it (the splice chunks of ftpd) a single LimitedReader,
-// which os.File.ReadFrom still splices from.
-func limitedTo(r io.Reader, n int64) *io.LimitedReader {
-	if lr, ok := r.(*io.LimitedReader); ok {
-		return &io.LimitedReader{R: lr.R, N: min(lr.N, n)}
-	}
-	return &io.LimitedReader{R: r, N: n}
 }
 
 // moreData reads one byte to tell "the source ended at the limit" from
