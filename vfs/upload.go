@@ -30,13 +30,14 @@ type Upload struct {
 	exclusive bool   // the client asked for a new file (O_EXCL): never replace one
 	offset    int64  // for sequential Write (FTP)
 
-	aborted atomic.Bool
-	failMu  sync.Mutex
-	failure error // the first write that failed on the server
-	once    sync.Once
-	err     error
-	written atomic.Int64
-	end     atomic.Int64 // the furthest byte written so far (or the size kept)
+	aborted   atomic.Bool
+	cancelled atomic.Bool // the file was deleted while being written
+	failMu    sync.Mutex
+	failure   error // the first write that failed on the server
+	once      sync.Once
+	err       error
+	written   atomic.Int64
+	end       atomic.Int64 // the furthest byte written so far (or the size kept)
 
 	timesMu      sync.Mutex
 	atime, mtime time.Time // set by the client while writing; applied on publish
@@ -148,6 +149,9 @@ func (u *Upload) Written() int64 { return u.written.Load() }
 // limit, too far past the end, or refused by the disk fails the upload.
 func (u *Upload) WriteAt(p []byte, off int64) (int, error) {
 	u.fs.Touch()
+	if u.Cancelled() {
+		return len(p), nil
+	}
 	if err := u.failed(); err != nil {
 		return 0, err
 	}
@@ -215,6 +219,9 @@ func (u *Upload) Write(p []byte) (int, error) {
 // (the connection), for the caller to report as a transfer error.
 func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	u.fs.Touch()
+	if u.Cancelled() {
+		return discard(r)
+	}
 	if err := u.failed(); err != nil {
 		return 0, err
 	}
@@ -321,6 +328,10 @@ func (u *Upload) Close() error {
 }
 
 func (u *Upload) finish() error {
+	if u.Cancelled() { // deleted while open: nothing to publish, nothing wrong
+		u.file.Close()
+		return nil
+	}
 	failure := u.failed()
 	if u.tmp == "" { // direct mode: what is written is written
 		err := u.file.Close()
