@@ -10,6 +10,7 @@ import (
 	ftpserver "github.com/fclairamb/ftpserverlib"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/service"
 )
 
 // binding is ftpserverlib's MainDriver for one listening socket: TLS mode,
@@ -46,7 +47,10 @@ func (b *binding) listen() error {
 	if err != nil {
 		return err
 	}
-	cl := &ctrlListener{Listener: l, srv: b.srv}
+	// ftpserverlib's accept loop logs every failure and stops at one it
+	// does not deem temporary: RetryListener keeps them all from it.
+	rl := service.NewRetryListener(l, b.srv.log.With("address", l.Addr().String()))
+	cl := &ctrlListener{Listener: rl, srv: b.srv}
 	if b.cfg.TLSMode == TLSImplicit {
 		cl.implicit = b.tls
 	}

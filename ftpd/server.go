@@ -295,8 +295,8 @@ func (s *Server) forget(se *session) {
 // another goroutine through ftpserverlib's ClientContext.Close races with
 // the connection's own goroutine.
 type ctrlListener struct {
-	net.Listener
-	srv *Server
+	net.Listener // a *service.RetryListener: accept failures never reach ftpserverlib
+	srv          *Server
 	// implicit is the binding's TLS configuration when it speaks TLS from
 	// the first byte (no clear-text reply possible): Accept then returns
 	// the TLS connection, whose handle the login grace time needs to say
