@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net"
+	"time"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
 
@@ -263,7 +264,8 @@ func (b *binding) PostAuthMessage(cc ftpserver.ClientContext, _ string, err erro
 // from the control connection then resume on data connections.
 func (b *binding) GetTLSConfig() (*tls.Config, error) { return b.tls, nil }
 
-// WrapPassiveListener tracks data connections (see passiveListener).
+// WrapPassiveListener tracks data connections and bounds how long the
+// port waits for one (see passiveListener).
 func (b *binding) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 	pl := &passiveListener{Listener: l, srv: b.srv}
 	if host, _, err := net.SplitHostPort(b.cfg.Address); err == nil {
@@ -273,6 +275,7 @@ func (b *binding) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 	}
 	b.srv.mu.Lock()
 	b.srv.passive[pl] = struct{}{}
+	pl.unused = time.AfterFunc(b.srv.passiveUnused, pl.expire)
 	b.srv.mu.Unlock()
 	if b.srv.closing.Load() {
 		pl.Close()
