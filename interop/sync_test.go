@@ -118,7 +118,10 @@ func TestRcloneFailingSourceLeavesNothing(t *testing.T) {
 	}
 	t.Logf("rclone:\n%s", out)
 	disk := env.Disk(acmeDir + "/sync")
-	if !eventually(func() bool { _, err := os.Lstat(filepath.Join(disk, "grosa.bin")); return errors.Is(err, fs.ErrNotExist) }) {
+	if !eventually(func() bool {
+		_, err := os.Lstat(filepath.Join(disk, "grosa.bin"))
+		return errors.Is(err, fs.ErrNotExist)
+	}) {
 		t.Errorf("the failed upload is on disk")
 	}
 	onlyComplete(t, env, src, disk)
