@@ -121,6 +121,7 @@ func defenderConfig(c config.Defender) defender.Config {
 // New opens everything and binds the listeners, so that a port already in
 // use fails start-up with its address before anything is served.
 func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
+	raiseOpenFiles(log)
 	dir, err := OpenDirectory(cfg)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net"
+	"time"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
 
@@ -47,7 +48,10 @@ func (b *binding) listen() error {
 	if err != nil {
 		return err
 	}
-	cl := &ctrlListener{Listener: l, srv: b.srv}
+	// ftpserverlib's accept loop logs every failure and stops at one it
+	// does not deem temporary: RetryListener keeps them all from it.
+	rl := service.NewRetryListener(l, b.srv.log.With("address", l.Addr().String()))
+	cl := &ctrlListener{Listener: rl, srv: b.srv}
 	if b.cfg.TLSMode == TLSImplicit {
 		cl.implicit = b.tls
 	}
@@ -261,7 +265,8 @@ func (b *binding) PostAuthMessage(cc ftpserver.ClientContext, _ string, err erro
 // from the control connection then resume on data connections.
 func (b *binding) GetTLSConfig() (*tls.Config, error) { return b.tls, nil }
 
-// WrapPassiveListener tracks data connections (see passiveListener).
+// WrapPassiveListener tracks data connections and bounds how long the
+// port waits for one (see passiveListener).
 func (b *binding) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 	pl := &passiveListener{Listener: l, srv: b.srv}
 	if host, _, err := net.SplitHostPort(b.cfg.Address); err == nil {
@@ -271,6 +276,7 @@ func (b *binding) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 	}
 	b.srv.mu.Lock()
 	b.srv.passive[pl] = struct{}{}
+	pl.unused = time.AfterFunc(b.srv.passiveUnused, pl.expire)
 	b.srv.mu.Unlock()
 	if b.srv.closing.Load() {
 		pl.Close()

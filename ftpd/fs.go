@@ -499,8 +499,8 @@ func (h *upload) Close() error {
 		err := h.u.Close()
 		h.d.leave()
 		dur := time.Since(h.start)
-		result := err
-		if h.failed != nil {
+		result := h.u.Outcome(err)
+		if h.failed != nil && !h.u.Cancelled() {
 			result = h.failed
 		}
 		h.d.conn.Audit(audit.Upload, h.u.Path(), "", h.u.Written(), dur, auditResult("upload", result))

@@ -288,16 +288,26 @@ func (r *rawFTP) login(env *scenario.Env, user string) {
 	}
 }
 
+// epsv sends EPSV and returns the passive port of the reply.
+func (r *rawFTP) epsv() int {
+	r.t.Helper()
+	msg := r.cmd(229, "EPSV")
+	i, j := strings.Index(msg, "|||"), strings.LastIndex(msg, "|")
+	if i < 0 || j < i+3 {
+		r.t.Fatalf("EPSV reply %q", msg)
+	}
+	port, err := strconv.Atoi(msg[i+3 : j])
+	if err != nil {
+		r.t.Fatalf("EPSV reply %q", msg)
+	}
+	return port
+}
+
 // data opens a passive data connection (EPSV). It returns the stream to
 // use and the TCP connection under it, to cut it.
 func (r *rawFTP) data(env *scenario.Env) (net.Conn, *net.TCPConn) {
 	r.t.Helper()
-	msg := r.cmd(229, "EPSV")
-	i, j := strings.Index(msg, "|||"), strings.LastIndex(msg, "|")
-	port, err := strconv.Atoi(msg[i+3 : j])
-	if i < 0 || err != nil {
-		r.t.Fatalf("EPSV reply %q", msg)
-	}
+	port := r.epsv()
 	host, _, _ := net.SplitHostPort(env.FTPAddr())
 	nc, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), 10*time.Second)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -462,4 +463,107 @@ func TestHostilePaths(t *testing.T) {
 		}
 	}
 	stillServes(t, env, "after-hostile-paths.bin")
+}
+
+// One login opens EPSV on as many control connections as the passive
+// range has ports, and never connects: while its listeners wait, another
+// login's PASV is refused (421), and once their timeout has run out (the
+// timers are made to fire at once instead of in 30 s), that login's
+// transfer goes through.
+func TestPassivePortsOfOneLoginFreedWhenUnused(t *testing.T) {
+	const ports = 4
+	env := scenario.Start(t, func(c *config.Config) {
+		c.FTPD.PassivePortRange.End = c.FTPD.PassivePortRange.Start + ports - 1
+	})
+	srv := env.Daemon.FTP
+	srv.SetPassiveUnused(time.Hour) // they expire when the test says so
+
+	held := 0
+	for range ports {
+		r := dialRaw(t, env, plain)
+		r.login(env, "acme")
+		code, msg := r.read2("EPSV")
+		if code == 421 {
+			break // a port of the range is in use by another process
+		}
+		if code != 229 {
+			t.Fatalf("EPSV %d of acme: %d %q", held+1, code, msg)
+		}
+		held++
+	}
+	if held == 0 || srv.PassiveListeners() != held {
+		t.Fatalf("acme holds %d passive ports, %d listeners open", held, srv.PassiveListeners())
+	}
+
+	other := dialRaw(t, env, plain)
+	other.login(env, "globex")
+	if code, msg := other.read2("PASV"); code != 421 || !strings.Contains(msg, "Could not listen for passive connection") {
+		t.Fatalf("PASV of globex with the range taken: %d %q, want 421", code, msg)
+	}
+
+	srv.ExpirePassiveListeners()
+	if !eventually(func() bool { return srv.PassiveListeners() == 0 }) {
+		t.Fatalf("%d passive listeners still open after their timeout", srv.PassiveListeners())
+	}
+	data := payload(10_000)
+	stream, _ := other.data(env)
+	other.cmd(150, "STOR %s/after-pasv-flood.bin", mine)
+	if _, err := stream.Write(data); err != nil {
+		t.Fatalf("upload data: %v", err)
+	}
+	stream.Close()
+	other.expect(226)
+	if got, err := os.ReadFile(env.Disk("clients/C0043/after-pasv-flood.bin")); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("globex's upload after the ports were freed: %d bytes (%v), want %d", len(got), err, len(data))
+	}
+}
+
+// EPSV 50 times on one control connection, never connecting: each closes
+// the listener of the one before, so the connection holds one port.
+func TestRepeatedEPSVHoldsOnePort(t *testing.T) {
+	env := scenario.Start(t, nil)
+	srv := env.Daemon.FTP
+	r := dialRaw(t, env, plain)
+	r.login(env, "acme")
+	for i := range 50 {
+		r.epsv()
+		// ftpserverlib closes the previous listener after its EPSV reply;
+		// the NOOP reply comes after that.
+		r.cmd(200, "NOOP")
+		if n := srv.PassiveListeners(); n != 1 {
+			t.Fatalf("after EPSV %d: %d passive listeners open, want 1", i+1, n)
+		}
+	}
+}
+
+// A passive port nobody connects to is closed after its timeout (made
+// short here) and can be bound again; a transfer command on it then gets
+// a 425, and the control connection goes on working.
+func TestUnusedPassivePortIsClosed(t *testing.T) {
+	env := scenario.Start(t, nil)
+	srv := env.Daemon.FTP
+	srv.SetPassiveUnused(50 * time.Millisecond)
+	r := dialRaw(t, env, plain)
+	r.login(env, "acme")
+	port := r.epsv()
+	if !eventually(func() bool { return srv.PassiveListeners() == 0 }) {
+		t.Fatal("the unused passive listener is still open")
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		t.Fatalf("the unused passive port is still taken: %v", err)
+	}
+	l.Close()
+	if code, msg := r.read2("STOR %s/late.bin", mine); code != 425 {
+		t.Errorf("STOR on the closed passive port: %d %q, want 425", code, msg)
+	}
+
+	srv.SetPassiveUnused(time.Hour)
+	stream, _ := r.data(env)
+	r.cmd(150, "STOR %s/in-time.bin", mine)
+	stream.Close()
+	r.expect(226)
+	if _, err := os.Stat(filepath.Join(acmeDir(env), "in-time.bin")); err != nil {
+		t.Errorf("upload after the 425: %v", err)
+	}
 }

@@ -65,6 +65,9 @@ type Server struct {
 	pending  map[string]*session // accepted, not yet claimed by ClientConnected
 	passive  map[*passiveListener]struct{}
 	data     map[*dataConn]struct{}
+	// passiveUnused is how long a passive listener waits for its data
+	// connection (passiveUnusedTimeout; tests shorten it).
+	passiveUnused time.Duration
 }
 
 // session is one control connection, from accept until the end of its
@@ -94,6 +97,8 @@ func New(cfg Config, svc *service.Service) (*Server, error) {
 		pending:  map[string]*session{},
 		passive:  map[*passiveListener]struct{}{},
 		data:     map[*dataConn]struct{}{},
+
+		passiveUnused: passiveUnusedTimeout,
 	}
 	// ftpserverlib logs every disconnection of a kicked TLS client as a
 	// warning; our own log says what happened in users' words, so only
@@ -295,8 +300,8 @@ func (s *Server) forget(se *session) {
 // another goroutine through ftpserverlib's ClientContext.Close races with
 // the connection's own goroutine.
 type ctrlListener struct {
-	net.Listener
-	srv *Server
+	net.Listener // a *service.RetryListener: accept failures never reach ftpserverlib
+	srv          *Server
 	// implicit is the binding's TLS configuration when it speaks TLS from
 	// the first byte (no clear-text reply possible): Accept then returns
 	// the TLS connection, whose handle the login grace time needs to say
@@ -338,16 +343,37 @@ func (l *ctrlListener) Accept() (net.Conn, error) {
 	}
 }
 
+// passiveUnusedTimeout is how long a passive listener waits for its data
+// connection before it is closed and its port freed. ftpserverlib closes a
+// control connection's listener at its next PASV or EPSV, so a connection
+// holds at most one; without this bound, a client that sends PASV and
+// never connects keeps that port for as long as it stays connected, and a
+// few connections of one login take the whole passive range from everyone.
+// 30 s is ftpserverlib's own wait for the data connection once a transfer
+// command came (Settings.ConnectionTimeout); clients connect within
+// milliseconds of the PASV reply.
+const passiveUnusedTimeout = 30 * time.Second
+
 // passiveListener wraps the listener ftpserverlib opens for one passive
 // data connection. That listener is bound to every address (the library
 // offers no choice), so connections that did not come in through the
 // binding's own address are dropped; accepted connections are tracked, to
-// be closed by Close and to tell how a TLS upload ended.
+// be closed by Close and to tell how a TLS upload ended. The listener
+// closes itself when no data connection came within passiveUnused.
 type passiveListener struct {
 	net.Listener
-	srv  *Server
-	only net.IP // nil: the binding listens on every address
-	once sync.Once
+	srv    *Server
+	only   net.IP      // nil: the binding listens on every address
+	unused *time.Timer // closes the listener; stopped once a data connection came
+	once   sync.Once
+}
+
+// expire closes a listener nobody connected to in time. A transfer command
+// that comes later gets ftpserverlib's 425 reply, and the client's next
+// PASV or EPSV a new port.
+func (l *passiveListener) expire() {
+	l.srv.log.Debug("passive port unused: closed", "address", l.Addr().String())
+	l.Close()
 }
 
 func (l *passiveListener) Accept() (net.Conn, error) {
@@ -363,6 +389,7 @@ func (l *passiveListener) Accept() (net.Conn, error) {
 				continue
 			}
 		}
+		l.unused.Stop()
 		dc := &dataConn{Conn: c, srv: l.srv}
 		l.srv.mu.Lock()
 		l.srv.data[dc] = struct{}{}
@@ -374,6 +401,7 @@ func (l *passiveListener) Accept() (net.Conn, error) {
 func (l *passiveListener) Close() error {
 	l.once.Do(func() {
 		l.srv.mu.Lock()
+		l.unused.Stop() // under the lock that WrapPassiveListener set it with
 		delete(l.srv.passive, l)
 		l.srv.mu.Unlock()
 	})

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/scenario"
 )
 
@@ -315,8 +316,15 @@ type ftpCLI struct {
 
 func startFTPCLI(t *testing.T, tools ...string) *ftpCLI {
 	t.Helper()
+	return startFTPCLIWith(t, nil, tools...)
+}
+
+// startFTPCLIWith is startFTPCLI on a daemon whose configuration mutate
+// adjusts.
+func startFTPCLIWith(t *testing.T, mutate func(*config.Config), tools ...string) *ftpCLI {
+	t.Helper()
 	needTools(t, tools...)
-	env := scenario.Start(t, nil)
+	env := scenario.Start(t, mutate)
 	host, port, err := net.SplitHostPort(env.FTPAddr())
 	if err != nil {
 		t.Fatal(err)

@@ -68,16 +68,23 @@ func newRcloneRemote(t *testing.T, addr, login, password, name, typ string, extr
 // together.
 func (r *rcloneCLI) run(args ...string) (string, error) {
 	r.t.Helper()
-	args = append([]string{"--config", "/dev/null", "--retries", "1", "--low-level-retries", "1",
-		"--contimeout", "10s", "--timeout", "30s"}, args...)
-	cmd := exec.CommandContext(r.ctx, "rclone", args...)
-	cmd.Env = r.env
-	cmd.WaitDelay = 5 * time.Second
+	cmd := r.command(args...)
 	out, err := cmd.CombinedOutput()
 	if r.ctx.Err() != nil {
 		r.t.Fatalf("rclone %q timed out:\n%s", args, out)
 	}
 	return string(out), err
+}
+
+// command prepares an rclone run bounded by the test's deadline; options
+// given later in args win over the defaults here.
+func (r *rcloneCLI) command(args ...string) *exec.Cmd {
+	args = append([]string{"--config", "/dev/null", "--retries", "1", "--low-level-retries", "1",
+		"--contimeout", "10s", "--timeout", "30s"}, args...)
+	cmd := exec.CommandContext(r.ctx, "rclone", args...)
+	cmd.Env = r.env
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
 }
 
 func (r *rcloneCLI) mustRun(args ...string) string {

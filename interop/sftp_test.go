@@ -76,6 +76,12 @@ func startCLI(t *testing.T, mutate func(*config.Config)) *sftpCLI {
 // "-" failed, or the login did.
 func (c *sftpCLI) run(login string, cmds ...string) (string, error) {
 	c.t.Helper()
+	return c.runWith(nil, login, cmds...)
+}
+
+// runWith is run with extra sftp options (e.g. -R, -B).
+func (c *sftpCLI) runWith(opts []string, login string, cmds ...string) (string, error) {
+	c.t.Helper()
 	f, err := os.CreateTemp(c.dir, "batch-*")
 	if err != nil {
 		c.t.Fatal(err)
@@ -84,13 +90,13 @@ func (c *sftpCLI) run(login string, cmds ...string) (string, error) {
 		c.t.Fatal(err)
 	}
 	f.Close()
-	cmd := exec.CommandContext(c.ctx, "sshpass", "-e", "sftp",
+	args := append([]string{"-e", "sftp",
 		"-F", "/dev/null", "-P", c.port,
 		"-o", "BatchMode=no", // sftp -b turns it on, which stops sshpass
 		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
 		"-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
-		"-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
-		"-b", f.Name(), login+"@127.0.0.1")
+		"-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"}, opts...)
+	cmd := exec.CommandContext(c.ctx, "sshpass", append(args, "-b", f.Name(), login+"@127.0.0.1")...)
 	cmd.Env = append(os.Environ(), "SSHPASS="+c.env.Passwords[login])
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
@@ -196,10 +202,8 @@ func onDisk(t testing.TB, env *scenario.Env) []string {
 // noTemp fails if an upload's temporary file is left anywhere.
 func noTemp(t testing.TB, env *scenario.Env) {
 	t.Helper()
-	for _, p := range onDisk(t, env) {
-		if strings.HasPrefix(filepath.Base(p), tempPrefix) {
-			t.Errorf("temporary upload file left on disk: %s", p)
-		}
+	for _, p := range temps(t, env) {
+		t.Errorf("temporary upload file left on disk: %s", p)
 	}
 }
 

@@ -249,9 +249,26 @@ func (s *Service) Admit(remote net.Addr) (release func(), err error) {
 	release, err = s.opts.Limits.Admit(ip)
 	if err != nil {
 		s.log.Warn("connection refused", "remote", remote.String(), "reason", err.Error())
-		s.opts.Defender.Add(ip, defender.LimitExceeded)
+		// A client that logged in from this address is not guessing: a sync
+		// tool opening more connections than the limit is refused, not
+		// banned.
+		if !s.loggedInFrom(ip) {
+			s.opts.Defender.Add(ip, defender.LimitExceeded)
+		}
 	}
 	return release, err
+}
+
+// loggedInFrom reports an authenticated connection open from ip.
+func (s *Service) loggedInFrom(ip netip.Addr) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		if hostOf(c.Remote) == ip {
+			return true
+		}
+	}
+	return false
 }
 
 // NoAuth scores a connection that ended without trying to authenticate.
@@ -275,6 +292,7 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 	}
 	fsOpts := s.opts.FS
 	fsOpts.MaxFileSize = s.opts.RoleLimits[a.Role].MaxUploadFileSize
+	fsOpts.Owner = a.Login
 	c := &Conn{
 		ID: s.nextID.Add(1), Protocol: protocol, Remote: remote,
 		FS: s.storage.NewFS(tree, fsOpts), Started: time.Now(), svc: s, kick: kick,

@@ -206,7 +206,7 @@ func (u *upload) Close() error {
 		u.h.releaseHandle()
 	})
 	err := u.Upload.Close()
-	u.h.conn.Audit(audit.Upload, u.Path(), "", u.Written(), time.Since(u.start), err)
+	u.h.conn.Audit(audit.Upload, u.Path(), "", u.Written(), time.Since(u.start), u.Outcome(err))
 	return u.h.fail("upload", u.Path(), err)
 }
 

@@ -187,16 +187,14 @@ func (s *Server) Serve() {
 	wg.Wait()
 }
 
+// acceptLoop serves l until it is closed; failures of accept, such as
+// running out of descriptors, are waited out by service.RetryListener.
 func (s *Server) acceptLoop(l net.Listener) {
+	rl := service.NewRetryListener(l, s.log)
 	for {
-		nc, err := l.Accept()
+		nc, err := rl.Accept()
 		if err != nil {
-			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			s.log.Error("accept failed", "err", err)
-			time.Sleep(50 * time.Millisecond) // e.g. out of file descriptors: do not spin
-			continue
+			return // closed by Shutdown or Close
 		}
 		s.wg.Add(1)
 		go func() {

@@ -27,6 +27,8 @@ var (
 	ErrTooLarge    = errors.New("file too large")
 	ErrTooFar      = errors.New("write too far past the end of the file")
 	ErrLimit       = errors.New("too many open")
+	ErrBusy        = errors.New("upload in progress")
+	ErrCancelled   = errors.New("deleted during its upload")
 	ErrFailed      = errors.New("operation failed")
 )
 
@@ -83,6 +85,10 @@ func (e *PathError) Error() string {
 		}
 	case ErrTooFar:
 		msg = fmt.Sprintf("cannot %s %q: a write more than %s past the end of the file was refused", e.Op, e.Path, megabytes(e.Limit))
+	case ErrCancelled:
+		msg = fmt.Sprintf("upload of %q cancelled: the file was deleted before its upload ended", e.Path)
+	case ErrBusy:
+		msg = fmt.Sprintf("cannot %s %q: an upload is in progress there; try again once it has finished", e.Op, e.Path)
 	case ErrLimit:
 		msg = fmt.Sprintf("cannot %s %q: too many files open on this connection (at most %d); close some first", e.Op, e.Path, e.Limit)
 	default:

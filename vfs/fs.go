@@ -37,6 +37,9 @@ type Options struct {
 	// MaxFileSize is the largest file an upload may leave, in bytes
 	// (common.max_upload_file_size); 0 = no limit.
 	MaxFileSize int64
+	// Owner is the login of the connection: its connections may cancel
+	// each other's uploads in progress by deleting them.
+	Owner string
 }
 
 // FS is one connection's view of the storage: the operations both
@@ -236,6 +239,11 @@ func (f *FS) upload(vpath string) *Upload {
 }
 
 func (f *FS) trackUpload(u *Upload, open bool) {
+	if open {
+		f.storage.uploads.add(u)
+	} else {
+		f.storage.uploads.remove(u)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if open {
@@ -387,8 +395,14 @@ func (f *FS) remove(op, vpath string, folder bool) error {
 	if err != nil {
 		return err
 	}
+	// A file whose upload this login has open is a file in the making:
+	// deleting it cancels the upload (sync tools delete a failed upload
+	// without closing it first).
+	cancelled := !folder && f.cancelUploads(loc)
 	fi, err := r.Lstat(loc.Rel)
 	switch {
+	case err != nil && cancelled && errors.Is(err, fs.ErrNotExist):
+		return nil
 	case err != nil:
 		return osErr(op, loc.Path, err)
 	case fi.IsDir() && !folder:
@@ -397,8 +411,13 @@ func (f *FS) remove(op, vpath string, folder bool) error {
 		return pathErr(op, loc.Path, ErrNotDir)
 	}
 	err = r.Remove(loc.Rel)
-	if folder && errors.Is(err, syscall.EEXIST) {
-		err = syscall.ENOTEMPTY // rmdir(2) may say either
+	if folder && (errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)) { // rmdir(2) may say either
+		// Listings hide temporary upload files: a folder that looks empty
+		// may hold some.
+		if err := f.clearTemps(op, loc); err != nil {
+			return err
+		}
+		err = r.Remove(loc.Rel)
 	}
 	return osErr(op, loc.Path, err)
 }
@@ -421,8 +440,13 @@ func (f *FS) Rename(from, to string, overwrite bool) error {
 		e.Hint = "to " + quote(dst.Path) + ": files cannot be moved between these folders; download and upload instead"
 		return e
 	}
-	if _, err := r.Lstat(src.Rel); err != nil {
+	if _, err := r.Lstat(src.Rel); err != nil && !f.uploadInProgress(src) {
 		return osErr(op, src.Path, err)
+	}
+	// The upload would publish under the old name after the rename:
+	// refuse, rather than let the file reappear there.
+	if f.uploadInProgress(src) {
+		return pathErr(op, src.Path, ErrBusy)
 	}
 	if err := f.checkName(op+" to", dst); err != nil {
 		return err

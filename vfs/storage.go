@@ -25,6 +25,8 @@ type Storage struct {
 
 	mu    sync.Mutex
 	mkdir map[string]bool // folders already known to exist, to keep logins cheap
+
+	uploads uploadsInProgress
 }
 
 // DefaultUmask keeps the clients' documents private to the server's user:

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path"
 	"sync"
@@ -29,13 +30,14 @@ type Upload struct {
 	exclusive bool   // the client asked for a new file (O_EXCL): never replace one
 	offset    int64  // for sequential Write (FTP)
 
-	aborted atomic.Bool
-	failMu  sync.Mutex
-	failure error // the first write that failed on the server
-	once    sync.Once
-	err     error
-	written atomic.Int64
-	end     atomic.Int64 // the furthest byte written so far (or the size kept)
+	aborted   atomic.Bool
+	cancelled atomic.Bool // the file was deleted while being written
+	failMu    sync.Mutex
+	failure   error // the first write that failed on the server
+	once      sync.Once
+	err       error
+	written   atomic.Int64
+	end       atomic.Int64 // the furthest byte written so far (or the size kept)
 
 	timesMu      sync.Mutex
 	atime, mtime time.Time // set by the client while writing; applied on publish
@@ -147,6 +149,9 @@ func (u *Upload) Written() int64 { return u.written.Load() }
 // limit, too far past the end, or refused by the disk fails the upload.
 func (u *Upload) WriteAt(p []byte, off int64) (int, error) {
 	u.fs.Touch()
+	if u.Cancelled() {
+		return len(p), nil
+	}
 	if err := u.failed(); err != nil {
 		return 0, err
 	}
@@ -214,6 +219,9 @@ func (u *Upload) Write(p []byte) (int, error) {
 // (the connection), for the caller to report as a transfer error.
 func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	u.fs.Touch()
+	if u.Cancelled() {
+		return discard(r)
+	}
 	if err := u.failed(); err != nil {
 		return 0, err
 	}
@@ -223,18 +231,28 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	if _, err := u.file.Seek(u.offset, io.SeekStart); err != nil {
 		return 0, u.fail(err)
 	}
-	src := r
-	limit := u.fs.opts.MaxFileSize
-	var lr *io.LimitedReader // set when the size limit bounds this read
+	// The size limit narrows the source. A source that is already an
+	// *io.LimitedReader (ftpd's splice chunks) is narrowed in place, as
+	// one LimitedReader, which os.File.ReadFrom still splices from.
+	src, limit := r, u.fs.opts.MaxFileSize
+	outer, _ := r.(*io.LimitedReader)
+	var bounded *io.LimitedReader // set when the size limit, not the source, ends this read
 	if limit > 0 {
 		left := limit - u.offset
-		l := limitedTo(r, left)
+		inner, n := r, int64(math.MaxInt64)
+		if outer != nil {
+			inner, n = outer.R, outer.N
+		}
+		l := &io.LimitedReader{R: inner, N: min(n, left)}
 		src = l
-		if l.N == left {
-			lr = l
+		if left < n {
+			bounded = l
 		}
 	}
 	n, err := u.file.ReadFrom(src)
+	if outer != nil && src != r {
+		outer.N -= n
+	}
 	u.offset += n
 	u.written.Add(n)
 	u.extend(u.offset)
@@ -244,20 +262,10 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 		return n, u.fail(err)
 	case err != nil:
 		return n, err
-	case lr != nil && lr.N == 0 && moreData(lr.R):
+	case bounded != nil && bounded.N == 0 && moreData(bounded.R):
 		return n, u.fail(&PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooLarge, Limit: limit})
 	}
 	return n, nil
-}
-
-// limitedTo narrows r to n bytes, keeping an *io.LimitedReader that
-// already bounds it (the splice chunks of ftpd) a single LimitedReader,
-// which os.File.ReadFrom still splices from.
-func limitedTo(r io.Reader, n int64) *io.LimitedReader {
-	if lr, ok := r.(*io.LimitedReader); ok {
-		return &io.LimitedReader{R: lr.R, N: min(lr.N, n)}
-	}
-	return &io.LimitedReader{R: r, N: n}
 }
 
 // moreData reads one byte to tell "the source ended at the limit" from
@@ -320,6 +328,10 @@ func (u *Upload) Close() error {
 }
 
 func (u *Upload) finish() error {
+	if u.Cancelled() { // deleted while open: nothing to publish, nothing wrong
+		u.file.Close()
+		return nil
+	}
 	failure := u.failed()
 	if u.tmp == "" { // direct mode: what is written is written
 		err := u.file.Close()
