@@ -2,7 +2,6 @@ package ftpd_test
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
 	"os"
@@ -16,15 +15,6 @@ import (
 )
 
 const factureFile = "Facture F2026-0042.pdf"
-
-func randomBytes(t testing.TB, n int) []byte {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // checkFailedUpload checks what a user and the server keep of a STOR that
 // failed on the server: a 552 whose last line is want, with no path of the
@@ -69,10 +59,10 @@ func TestFullDiskKeepsPreviousVersion(t *testing.T) {
 				}
 				c := dialFTP(t, env, m, "acme", env.Passwords["acme"])
 				defer c.Quit()
-				err = c.Stor(mine+"/"+factureFile, bytes.NewReader(randomBytes(t, 4<<20)))
+				err = c.Stor(mine+"/"+factureFile, bytes.NewReader(payload(4<<20)))
 				checkFailedUpload(t, env, err, `cannot upload "/Mes documents/Facture F2026-0042.pdf": the server's disk is full`, old)
 				// The space is back: a small upload goes through.
-				if err := c.Stor(mine+"/petit.bin", bytes.NewReader(randomBytes(t, 512<<10))); err != nil {
+				if err := c.Stor(mine+"/petit.bin", bytes.NewReader(payload(512<<10))); err != nil {
 					t.Errorf("small upload after the failure: %v", err)
 				}
 				os.Remove(filler)
@@ -93,10 +83,10 @@ func TestFileSizeLimit(t *testing.T) {
 	}
 	for _, m := range []mode{plain, explicitTLS} {
 		c := dialFTP(t, env, m, "acme", env.Passwords["acme"])
-		err := c.Stor(mine+"/"+factureFile, bytes.NewReader(randomBytes(t, 3<<20)))
+		err := c.Stor(mine+"/"+factureFile, bytes.NewReader(payload(3<<20)))
 		checkFailedUpload(t, env, err, `cannot upload "/Mes documents/Facture F2026-0042.pdf": file too large: at most 1 MB per file`, old)
 		// Exactly at the limit is fine.
-		if err := c.Stor(mine+"/limite.bin", bytes.NewReader(randomBytes(t, 1<<20))); err != nil {
+		if err := c.Stor(mine+"/limite.bin", bytes.NewReader(payload(1<<20))); err != nil {
 			t.Errorf("upload of exactly 1 MB: %v", err)
 		}
 		os.Remove(acmeDir(env) + "/limite.bin")

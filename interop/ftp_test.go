@@ -384,16 +384,31 @@ func (c *ftpCLI) mustCurl(login string, args ...string) string {
 // command makes lftp exit non-zero (cmd:fail-exit).
 func (c *ftpCLI) lftp(login string, cmds ...string) (string, error) {
 	c.t.Helper()
-	script := strings.Join(append([]string{
-		"set cmd:fail-exit true",
+	return c.lftpAt("ftp://"+net.JoinHostPort(c.host, c.port), login, append([]string{
 		"set ftp:ssl-force true",
 		"set ftp:ssl-protect-data true",
 		"set ssl:verify-certificate no",
+	}, cmds...)...)
+}
+
+// lftpAt runs lftp against the server at url, logged in as login: setup
+// commands first (set ...), then the rest once connected.
+func (c *ftpCLI) lftpAt(url, login string, cmds ...string) (string, error) {
+	c.t.Helper()
+	var setup, rest []string
+	for _, cmd := range cmds {
+		if strings.HasPrefix(cmd, "set ") && len(rest) == 0 {
+			setup = append(setup, cmd)
+		} else {
+			rest = append(rest, cmd)
+		}
+	}
+	script := strings.Join(append(append(append([]string{
+		"set cmd:fail-exit true",
 		"set net:max-retries 1",
 		"set net:timeout 10",
 		"set net:reconnect-interval-base 1",
-		"open -u " + lftpQ(login+","+c.env.Passwords[login]) + " " + lftpQ("ftp://"+net.JoinHostPort(c.host, c.port)),
-	}, cmds...), "; ")
+	}, setup...), "open -u "+lftpQ(login+","+c.env.Passwords[login])+" "+lftpQ(url)), rest...), "; ")
 	cmd := c.command("lftp", "-c", script)
 	out, err := cmd.CombinedOutput()
 	if c.ctx.Err() != nil {

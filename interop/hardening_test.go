@@ -99,18 +99,8 @@ func temps(t testing.TB, env *scenario.Env) []string {
 // lftpSFTP runs lftp commands over SFTP against c's daemon.
 func lftpSFTP(c *ftpCLI, login string, cmds ...string) (string, error) {
 	c.t.Helper()
-	script := strings.Join(append([]string{
-		"set cmd:fail-exit true",
-		"set net:max-retries 1",
-		"set net:timeout 10",
+	return c.lftpAt("sftp://"+c.env.SFTPAddr(), login, append([]string{
 		"set sftp:auto-confirm yes",
 		"set sftp:connect-program " + lftpQ("ssh -a -x -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"),
-		"open -u " + lftpQ(login+","+c.env.Passwords[login]) + " " + lftpQ("sftp://"+c.env.SFTPAddr()),
-	}, cmds...), "; ")
-	cmd := c.command("lftp", "-c", script)
-	out, err := cmd.CombinedOutput()
-	if c.ctx.Err() != nil {
-		c.t.Fatalf("lftp sftp %q timed out:\n%s", cmds, out)
-	}
-	return string(out), err
+	}, cmds...)...)
 }

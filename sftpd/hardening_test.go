@@ -73,6 +73,29 @@ func lastUploadAudit(t testing.TB, env *scenario.Env, login, p string) audit.Eve
 	return found
 }
 
+// checkFailedUpload checks what a user and the server keep of an upload
+// over acme's invoice that failed on the server: the failing write and the
+// close both carry want, with no path of the server's disk; the previous
+// version is intact; no temporary file is left; the audit says why.
+func checkFailedUpload(t *testing.T, env *scenario.Env, werr, cerr error, want string, old []byte) {
+	t.Helper()
+	if !strings.Contains(statusText(werr), want) || !strings.Contains(statusText(cerr), want) {
+		t.Errorf("failed upload: write %q, close %q; want %q", statusText(werr), statusText(cerr), want)
+	}
+	noStoragePath(t, env, statusText(werr))
+	noStoragePath(t, env, statusText(cerr))
+	if got := readDisk(t, env, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(old) {
+		t.Errorf("the previous version was replaced (%d bytes, was %d)", len(got), len(old))
+	}
+	if temps := uploadTemps(t, env, acmeStorage); len(temps) != 0 {
+		t.Errorf("temporary files left: %v", temps)
+	}
+	cause := want[strings.Index(want, ": ")+2:]
+	if e := lastUploadAudit(t, env, "acme", homeDir+"/"+factureName); !strings.Contains(e.Result, cause) {
+		t.Errorf("audit result %q, want the cause %q", e.Result, cause)
+	}
+}
+
 // TestFileSizeLimitKeepsPreviousVersion uploads over an existing file past
 // max_upload_file_size, in upload modes 1 and 2: the writes past the limit
 // are refused with the limit in MB, the close reports the failure, the
@@ -93,26 +116,7 @@ func TestFileSizeLimitKeepsPreviousVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, werr := f.Write(randomData(t, 2<<20))
-			cerr := f.Close()
-			want := `cannot upload "/Mes documents/Facture F2026-0042.pdf": file too large: at most 1 MB per file`
-			if !strings.Contains(statusText(werr), want) {
-				t.Errorf("write past the limit: %q, want %q", statusText(werr), want)
-			}
-			if cerr == nil {
-				t.Errorf("close of the failed upload succeeded")
-			}
-			noStoragePath(t, env, statusText(werr))
-			noStoragePath(t, env, statusText(cerr))
-			if got := readDisk(t, env, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(old) {
-				t.Errorf("the previous version was replaced (%d bytes, was %d)", len(got), len(old))
-			}
-			if temps := uploadTemps(t, env, acmeStorage); len(temps) != 0 {
-				t.Errorf("temporary files left: %v", temps)
-			}
-			e := lastUploadAudit(t, env, "acme", homeDir+"/"+factureName)
-			if !strings.Contains(e.Result, "file too large: at most 1 MB per file") {
-				t.Errorf("audit result %q, want the cause", e.Result)
-			}
+			checkFailedUpload(t, env, werr, f.Close(), `cannot upload "/Mes documents/Facture F2026-0042.pdf": file too large: at most 1 MB per file`, old)
 			// Under the limit, the upload goes through.
 			small := randomData(t, 1<<20)
 			if err := c.Put(homeDir+"/"+factureName, small); err != nil {
@@ -539,23 +543,7 @@ func TestFullDiskKeepsPreviousVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, werr := f.Write(randomData(t, 4<<20))
-			cerr := f.Close()
-			want := `cannot upload "/Mes documents/Facture F2026-0042.pdf": the server's disk is full`
-			if !strings.Contains(statusText(werr), want) || !strings.Contains(statusText(cerr), want) {
-				t.Errorf("upload onto a full disk: write %q, close %q; want %q", statusText(werr), statusText(cerr), want)
-			}
-			noStoragePath(t, env, statusText(werr))
-			noStoragePath(t, env, statusText(cerr))
-			if got := readDisk(t, env, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(old) {
-				t.Errorf("the previous version was replaced (%d bytes, was %d)", len(got), len(old))
-			}
-			if temps := uploadTemps(t, env, acmeStorage); len(temps) != 0 {
-				t.Errorf("temporary files left: %v", temps)
-			}
-			e := lastUploadAudit(t, env, "acme", homeDir+"/"+factureName)
-			if !strings.Contains(e.Result, "the server's disk is full") {
-				t.Errorf("audit result %q, want the cause", e.Result)
-			}
+			checkFailedUpload(t, env, werr, f.Close(), `cannot upload "/Mes documents/Facture F2026-0042.pdf": the server's disk is full`, old)
 			// The space is back: a small upload goes through.
 			small := randomData(t, 512<<10)
 			if err := c.Put(homeDir+"/petit.bin", small); err != nil {
