@@ -51,7 +51,10 @@ type Common struct {
 	// Umask is the octal file mode creation mask for what dossierd creates
 	// in the storage and data folders (SFTPGo's umask): "077" keeps
 	// documents private to the server's user; "027" lets its group read.
-	Umask    string   `mapstructure:"umask"`
+	Umask string `mapstructure:"umask"`
+	// Language is the language of every sentence users and administrators
+	// read: "fr" (the default) or "en".
+	Language string   `mapstructure:"language"`
 	Defender Defender `mapstructure:"defender"`
 }
 
@@ -271,6 +274,7 @@ func defaults() *Config {
 			MaxUploadFileSize:     2048 << 20,
 			Roles:                 map[string]map[string]int{},
 			Umask:                 "077",
+			Language:              "fr",
 			Defender: Defender{
 				Enabled:            true,
 				BanTime:            30,

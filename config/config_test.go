@@ -480,6 +480,8 @@ func TestValidationErrors(t *testing.T) {
 			[]string{"common.roles.staff.idle_timeout: not a per-role setting (max_sessions, max_upload_file_size)"}},
 		{"negative role override", `{"common": {"roles": {"client": {"max_upload_file_size": -3}}}}`,
 			[]string{"common.roles.client.max_upload_file_size: -3 must not be negative"}},
+		{"language", `{"common": {"language": "de"}}`,
+			[]string{`common.language: "de" is not a supported language (fr, en)`}},
 		{"umask not octal", `{"common": {"umask": "0x7"}}`,
 			[]string{`common.umask: "0x7" must be three or four octal digits, such as 077 or 027`}},
 		{"umask locks the server out", `{"common": {"umask": "700"}}`,

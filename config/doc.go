@@ -39,6 +39,7 @@
 //	common.max_upload_file_size      2147483648  bytes (2048 MB) an uploaded file may reach, checked while it arrives; 0 = no limit
 //	common.roles                     {}     per-role overrides of max_sessions and max_upload_file_size:
 //	                                        {"staff": {"max_sessions": 50, "max_upload_file_size": 0}}
+//	common.language                  "fr"   language of what users and administrators read: "fr" or "en"
 //	common.umask                     "077"  mode creation mask for storage and data folders: 077 private to the
 //	                                        server's user (folders 0700, files 0600); 027 lets its group read
 //	common.defender.enabled          true   ban hosts whose score reaches threshold within observation_time

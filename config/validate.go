@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -113,6 +114,9 @@ func (c *Common) validate(p *problems) {
 			}
 			nonNegative(p, key+"."+k, c.Roles[role][k], "0 = unlimited")
 		}
+	}
+	if _, err := catalogue.Parse(c.Language); err != nil {
+		p.add("common.language", "%s", err)
 	}
 	if _, err := ParseUmask(c.Umask); err != nil {
 		p.add("common.umask", "%q %s", c.Umask, err)

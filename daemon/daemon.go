@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dossierd/dossierd/audit"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/defender"
@@ -37,6 +38,11 @@ type Directory struct {
 
 // OpenDirectory opens the database and the storage root of cfg.
 func OpenDirectory(cfg *config.Config) (*Directory, error) {
+	lang, err := catalogue.Parse(cfg.Common.Language)
+	if err != nil {
+		return nil, fmt.Errorf("common.language: %w", err)
+	}
+	catalogue.Set(lang)
 	policy, err := names.New(cfg.Filenames.AllowedChars, cfg.Filenames.MaxLength)
 	if err != nil {
 		return nil, fmt.Errorf("filenames: %w", err)

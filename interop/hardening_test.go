@@ -54,7 +54,7 @@ func TestSizeLimitInRealClients(t *testing.T) {
 	env := c.env
 	old := fileSum(t, env.Disk(acmeDir+"/"+facture))
 	big := c.local("big.pdf", randomBytes(t, 3<<20))
-	want := `cannot upload "/Mes documents/Facture F2026-0042.pdf": file too large: at most 1 MB per file`
+	want := `impossible d'envoyer "/Mes documents/Facture F2026-0042.pdf" : fichier trop volumineux : 1 Mo au maximum par fichier`
 
 	out, err := c.lftp("acme", "put "+lftpQ(big)+" -o "+lftpQ("/Mes documents/"+facture))
 	if err == nil || !strings.Contains(out, want) {
@@ -68,7 +68,7 @@ func TestSizeLimitInRealClients(t *testing.T) {
 		t.Errorf("curl FTPS upload past the limit: err=%v, want a 552 in:\n%s", err, out)
 	}
 	sftpOut, err := lftpSFTP(c, "acme", "put "+lftpQ(big)+" -o "+lftpQ("/Mes documents/"+facture))
-	if err == nil || !strings.Contains(sftpOut, "file too large: at most 1 MB per file") {
+	if err == nil || !strings.Contains(sftpOut, "fichier trop volumineux : 1 Mo au maximum par fichier") {
 		t.Errorf("lftp SFTP put past the limit: err=%v, want the limit in:\n%s", err, sftpOut)
 	}
 	if got := fileSum(t, env.Disk(acmeDir+"/"+facture)); got != old {

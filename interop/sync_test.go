@@ -91,7 +91,7 @@ func cancelledUploads(t *testing.T, env *scenario.Env) int {
 	}
 	n := 0
 	for _, e := range events {
-		if strings.Contains(e.Result, "deleted before its upload ended") {
+		if strings.Contains(e.Result, "supprimé avant la fin de son envoi") {
 			n++
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // DefaultAllowed is the punctuation allowed besides ASCII letters and digits.
@@ -32,8 +34,6 @@ type Policy struct {
 	// punct is the configured punctuation, deduplicated, in the order given,
 	// kept so refusals can list it the way the operator wrote it.
 	punct string
-	// hint is precomputed because it is the same for every refusal.
-	hint string
 	// sep replaces refused characters in suggestions; 0 when the policy
 	// allows none of the candidates and refused characters are dropped.
 	sep byte
@@ -87,7 +87,6 @@ func New(allowed string, maxBytes int) (*Policy, error) {
 		i += size
 	}
 	p.punct = string(punct)
-	p.hint = describeAllowed(p.punct)
 	for _, c := range []byte{' ', '_', '-'} {
 		if p.allowed[c] {
 			p.sep = c
@@ -141,9 +140,9 @@ func (p *Policy) Check(name string) error {
 func (p *Policy) check(name string) *Error {
 	switch name {
 	case "":
-		return &Error{Reason: "the name is empty"}
+		return &Error{Reason: catalogue.NameEmpty.F()}
 	case ".", "..":
-		return &Error{Reason: fmt.Sprintf("%q is not a valid name", name)}
+		return &Error{Reason: catalogue.NameInvalid.F(name)}
 	}
 	// Characters come first because they are what the user most needs to
 	// fix, and the message promises to name the first offending one.
@@ -155,46 +154,46 @@ func (p *Policy) check(name string) *Error {
 				continue
 			}
 			if c == '/' {
-				return &Error{Char: "/", Reason: `a name cannot contain "/"`}
+				return &Error{Char: "/", Reason: catalogue.NameSlash.F()}
 			}
 			if c < ' ' || c == 0x7F {
 				d := describeRune(rune(c))
-				return &Error{Char: d, Reason: "the control character " + d + " is not allowed", hint: p.hint}
+				return &Error{Char: d, Reason: catalogue.NameControlChar.F(d), policy: p}
 			}
-			return &Error{Char: string(c), Reason: "the character " + quoteChar(string(c)) + " is not allowed", hint: p.hint}
+			return &Error{Char: string(c), Reason: catalogue.NameChar.F(quoteChar(string(c))), policy: p}
 		}
 		r, size := utf8.DecodeRuneInString(name[i:])
 		if r == utf8.RuneError && size == 1 {
-			d := fmt.Sprintf("byte 0x%02X", c)
+			d := catalogue.NameByte.F(c)
 			return &Error{
 				Char:   d,
-				Reason: fmt.Sprintf("the name is not valid UTF-8 (%s at position %d)", d, i+1),
-				hint:   p.hint,
+				Reason: catalogue.NameNotUTF8.F(d, i+1),
+				policy: p,
 			}
 		}
 		return p.runeError(name, i, r, size)
 	}
 	switch name[0] {
 	case ' ':
-		return &Error{Char: " ", Reason: "a name cannot start with a space"}
+		return &Error{Char: " ", Reason: catalogue.NameStartSpace.F()}
 	case '-', '.':
 		// A leading '-' is read as an option by command-line tools; a
 		// leading '.' hides the file on macOS and Linux.
-		return &Error{Char: name[:1], Reason: fmt.Sprintf("a name cannot start with %q", name[:1])}
+		return &Error{Char: name[:1], Reason: catalogue.NameStartWith.F(name[:1])}
 	}
 	// Windows silently strips trailing spaces and dots, so such a name
 	// cannot be opened or deleted there.
 	switch name[len(name)-1] {
 	case ' ':
-		return &Error{Char: " ", Reason: "a name cannot end with a space"}
+		return &Error{Char: " ", Reason: catalogue.NameEndSpace.F()}
 	case '.':
-		return &Error{Char: ".", Reason: `a name cannot end with "."`}
+		return &Error{Char: ".", Reason: catalogue.NameEndDot.F()}
 	}
 	if base, ok := reservedBase(name); ok {
-		return &Error{Reason: fmt.Sprintf("%q is a reserved name on Windows", base)}
+		return &Error{Reason: catalogue.NameReserved.F(base)}
 	}
 	if len(name) > p.maxBytes {
-		return &Error{Reason: fmt.Sprintf("the name is %d bytes long; the limit is %d", len(name), p.maxBytes)}
+		return &Error{Reason: catalogue.NameTooLong.F(len(name), p.maxBytes)}
 	}
 	return nil
 }
@@ -223,7 +222,7 @@ func (p *Policy) runeError(name string, i int, r rune, size int) *Error {
 			// A mark that does not combine into one letter (or a
 			// variation selector) would display as nothing useful.
 			d := describeRune(r)
-			return &Error{Char: d, Reason: "the character " + d + " is not allowed", hint: p.hint}
+			return &Error{Char: d, Reason: catalogue.NameChar.F(d), policy: p}
 		}
 		// Composed so that Char reads "é" however the client encoded it.
 		ch = composed
@@ -232,13 +231,13 @@ func (p *Policy) runeError(name string, i int, r rune, size int) *Error {
 		// Invisible or control characters cannot be shown; the code point is
 		// the only way to point at them.
 		d := describeRune(r)
-		kind := "invisible"
+		kind := catalogue.NameInvisibleChar
 		if unicode.IsControl(r) {
-			kind = "control"
+			kind = catalogue.NameControlChar
 		}
-		return &Error{Char: d, Reason: "the " + kind + " character " + d + " is not allowed", hint: p.hint}
+		return &Error{Char: d, Reason: kind.F(d), policy: p}
 	}
-	return &Error{Char: ch, Reason: "the character " + quoteChar(ch) + " is not allowed", hint: p.hint}
+	return &Error{Char: ch, Reason: catalogue.NameChar.F(quoteChar(ch)), policy: p}
 }
 
 // reservedBase reports whether name would open a device on Windows, and
@@ -270,44 +269,37 @@ type Error struct {
 	Char       string // the offending character as text, or "U+0009" / "byte 0xE9" for unprintable ones; empty when the refusal is not about one character
 	Reason     string // short human sentence; byte positions in it count from 1, as a user would
 	Suggestion string // a safe name (passes Check); empty only if none can be made
-	// hint tells what is allowed; it is only set when a character was
-	// refused, since it does not help with other problems.
-	hint string
+	// policy is set only when a character was refused, to say what is
+	// allowed: that does not help with other problems.
+	policy *Policy
 }
 
 // Error returns a single line meant to be read by the user in their FTP
 // client's log.
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("name ")
 	// strconv.Quote escapes control characters and invalid UTF-8 (which
 	// would otherwise corrupt the log line) but keeps printable letters such
 	// as "é" readable.
-	b.WriteString(strconv.Quote(e.Name))
-	b.WriteString(" refused: ")
-	b.WriteString(e.Reason)
-	if e.hint != "" {
-		b.WriteString(" (use ")
-		b.WriteString(e.hint)
-		b.WriteString(")")
+	msg := catalogue.NameRefused.F(strconv.Quote(e.Name), e.Reason)
+	if e.policy != nil {
+		msg += catalogue.NameUse.F(describeAllowed(e.policy.punct))
 	}
 	if e.Suggestion != "" {
-		b.WriteString("; try ")
-		b.WriteString(strconv.Quote(e.Suggestion))
+		msg += catalogue.NameTry.F(strconv.Quote(e.Suggestion))
 	}
-	return b.String()
+	return msg
 }
 
 // describeAllowed renders the allowed set the way the example message in the
 // spec does: "letters, digits, spaces and - _ . ( )".
 func describeAllowed(punct string) string {
-	items := []string{"letters", "digits"}
+	items := []string{catalogue.AllowedLetters.F(), catalogue.AllowedDigits.F()}
 	var others []string
 	for i := 0; i < len(punct); i++ {
 		c := punct[i]
 		switch {
 		case c == ' ':
-			items = append(items, "spaces")
+			items = append(items, catalogue.AllowedSpaces.F())
 		case isASCIIAlnum(c):
 			// Already covered by "letters" and "digits".
 		default:
@@ -318,7 +310,7 @@ func describeAllowed(punct string) string {
 		items = append(items, strings.Join(others, " "))
 	}
 	last := len(items) - 1
-	return strings.Join(items[:last], ", ") + " and " + items[last]
+	return strings.Join(items[:last], ", ") + catalogue.AllowedAnd.F() + items[last]
 }
 
 // describeRune names a character that cannot be shown as itself.

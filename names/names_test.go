@@ -366,8 +366,8 @@ func TestCustomPolicies(t *testing.T) {
 		if err != nil {
 			t.Fatalf("New(%q, %d): %v", tt.allowed, tt.maxBytes, err)
 		}
-		if p.hint != tt.hint {
-			t.Errorf("New(%q, %d): allowed set described as %q, want %q", tt.allowed, tt.maxBytes, p.hint, tt.hint)
+		if got := describeAllowed(p.punct); got != tt.hint {
+			t.Errorf("New(%q, %d): allowed set described as %q, want %q", tt.allowed, tt.maxBytes, got, tt.hint)
 		}
 		for _, c := range tt.checks {
 			err := p.Check(c.name)

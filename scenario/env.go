@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dossierd/dossierd"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/daemon"
 )
@@ -42,6 +43,9 @@ func Start(t testing.TB, mutate func(*config.Config)) *Env {
 	cfg.FTPD.PassivePortRange = passiveRange()
 	cfg.Common.GraceTime = 2
 	cfg.DataProvider.PollInterval = 1
+	// The language the test package chose (its TestMain), so that the
+	// daemon does not switch it for the whole process.
+	cfg.Common.Language = string(catalogue.Current())
 	if mutate != nil {
 		mutate(cfg)
 	}

@@ -9,7 +9,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/defender"
 	"github.com/dossierd/dossierd/vfs"
 )
@@ -138,7 +138,7 @@ var ErrTooManySessions = errors.New("too many connections")
 type SessionsError struct{ Max int }
 
 func (e *SessionsError) Error() string {
-	return fmt.Sprintf("too many connections open with this login (at most %d at once): close one, or wait for your transfers to end", e.Max)
+	return catalogue.TooManySessions.F(e.Max)
 }
 
 func (e *SessionsError) Unwrap() error { return ErrTooManySessions }

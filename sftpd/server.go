@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/vfs"
 )
@@ -143,9 +144,9 @@ func (s *Server) permissions(a auth.Account, err error) (*ssh.Permissions, error
 	case errors.As(err, &tooMany):
 		return nil, &ssh.BannerError{Err: err, Message: tooMany.Error() + "\n"}
 	case errors.Is(err, auth.ErrDisabled):
-		return nil, &ssh.BannerError{Err: err, Message: "This account is disabled. Please contact your training centre.\n"}
+		return nil, &ssh.BannerError{Err: err, Message: catalogue.AccountDisabled.F() + "\n"}
 	case errors.Is(err, auth.ErrExpired):
-		return nil, &ssh.BannerError{Err: err, Message: "This account has expired. Please contact your training centre.\n"}
+		return nil, &ssh.BannerError{Err: err, Message: catalogue.AccountExpired.F() + "\n"}
 	case err != nil:
 		return nil, err
 	}
@@ -289,7 +290,7 @@ func (s *Server) handle(nc net.Conn) {
 			continue
 		}
 		if open.Load() >= int32(s.cfg.MaxChannels) {
-			nch.Reject(ssh.ResourceShortage, fmt.Sprintf("too many sessions open on this connection (at most %d): close one, or open a new connection", s.cfg.MaxChannels))
+			nch.Reject(ssh.ResourceShortage, catalogue.TooManyChannels.F(s.cfg.MaxChannels))
 			continue
 		}
 		ch, chReqs, err := nch.Accept()
@@ -323,7 +324,7 @@ func (s *Server) session(ch ssh.Channel, reqs <-chan *ssh.Request, h *handlers) 
 			return
 		case req.Type == "shell" || req.Type == "exec":
 			req.Reply(true, nil)
-			fmt.Fprint(ch.Stderr(), "This server only provides SFTP: use an SFTP client such as FileZilla, WinSCP or sftp.\r\n")
+			fmt.Fprint(ch.Stderr(), catalogue.OnlySFTP.F()+"\r\n")
 			ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{1}))
 			return
 		case req.Type == "env" || req.Type == "pty-req":

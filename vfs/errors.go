@@ -2,10 +2,10 @@ package vfs
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"syscall"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/names"
 )
 
@@ -54,60 +54,52 @@ func (e *PathError) Unwrap() []error {
 	return []error{e.Err}
 }
 
+// Error is the sentence the user reads, in the server's language.
 func (e *PathError) Error() string {
+	op := catalogue.Operation(e.Op)
 	var msg string
 	switch e.Err {
 	case ErrName:
-		msg = fmt.Sprintf("cannot %s %q: %s", e.Op, e.Path, e.Name.Error())
+		msg = catalogue.RefusedName.F(op, e.Path, e.Name.Error())
 	case ErrNotFound:
-		msg = fmt.Sprintf("cannot %s %q: no such file or folder", e.Op, e.Path)
+		msg = catalogue.NotFound.F(op, e.Path)
 	case ErrPermission, ErrReadOnly:
-		msg = fmt.Sprintf("cannot %s %q: read-only folder", e.Op, e.Path)
+		msg = catalogue.ReadOnly.F(op, e.Path)
 	case ErrExists:
-		msg = fmt.Sprintf("cannot %s %q: a file or folder with this name already exists", e.Op, e.Path)
+		msg = catalogue.Exists.F(op, e.Path)
 	case ErrNotEmpty:
-		msg = fmt.Sprintf("cannot %s %q: the folder is not empty", e.Op, e.Path)
+		msg = catalogue.NotEmpty.F(op, e.Path)
 	case ErrIsDir:
-		msg = fmt.Sprintf("cannot %s %q: it is a folder", e.Op, e.Path)
+		msg = catalogue.IsFolder.F(op, e.Path)
 	case ErrNotDir:
-		msg = fmt.Sprintf("cannot %s %q: it is not a folder", e.Op, e.Path)
+		msg = catalogue.NotFolder.F(op, e.Path)
 	case ErrInvalidPath:
-		msg = fmt.Sprintf("cannot %s %q: invalid path", e.Op, e.Path)
+		msg = catalogue.InvalidPath.F(op, e.Path)
 	case ErrCrossMount:
-		msg = fmt.Sprintf("cannot %s %q", e.Op, e.Path)
+		msg = catalogue.Refused.F(op, e.Path)
 	case ErrNoSpace:
-		msg = fmt.Sprintf("cannot %s %q: the server's disk is full; the previous version, if any, is kept (please tell your training centre)", e.Op, e.Path)
+		msg = catalogue.DiskFull.F(op, e.Path)
 	case ErrTooLarge:
 		if e.Limit > 0 {
-			msg = fmt.Sprintf("cannot %s %q: file too large: at most %s per file", e.Op, e.Path, megabytes(e.Limit))
+			msg = catalogue.TooLarge.F(op, e.Path, catalogue.Megabytes(e.Limit))
 		} else {
-			msg = fmt.Sprintf("cannot %s %q: file too large for the server", e.Op, e.Path)
+			msg = catalogue.TooLargeForDisk.F(op, e.Path)
 		}
 	case ErrTooFar:
-		msg = fmt.Sprintf("cannot %s %q: a write more than %s past the end of the file was refused", e.Op, e.Path, megabytes(e.Limit))
-	case ErrCancelled:
-		msg = fmt.Sprintf("upload of %q cancelled: the file was deleted before its upload ended", e.Path)
-	case ErrBusy:
-		msg = fmt.Sprintf("cannot %s %q: an upload is in progress there; try again once it has finished", e.Op, e.Path)
+		msg = catalogue.TooFar.F(op, e.Path, catalogue.Megabytes(e.Limit))
 	case ErrLimit:
-		msg = fmt.Sprintf("cannot %s %q: too many files open on this connection (at most %d); close some first", e.Op, e.Path, e.Limit)
+		msg = catalogue.TooManyOpen.F(op, e.Path, e.Limit)
+	case ErrBusy:
+		msg = catalogue.UploadInProgress.F(op, e.Path)
+	case ErrCancelled:
+		msg = catalogue.UploadCancelled.F(e.Path)
 	default:
-		msg = fmt.Sprintf("cannot %s %q: the server could not complete the operation", e.Op, e.Path)
+		msg = catalogue.Failed.F(op, e.Path)
 	}
 	if e.Hint != "" {
-		msg += " (" + e.Hint + ")"
+		msg = catalogue.WithHint.F(msg, e.Hint)
 	}
 	return msg
-}
-
-// megabytes writes a byte count as the MB figure users set and read
-// (1 MB = 1 MiB, as file managers count).
-func megabytes(n int64) string {
-	const mb = 1 << 20
-	if n%mb == 0 || n >= 100*mb {
-		return fmt.Sprintf("%d MB", n/mb)
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/mb)
 }
 
 func pathErr(op, vpath string, kind error) *PathError {

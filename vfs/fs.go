@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/names"
 )
 
@@ -167,7 +168,7 @@ func (f *FS) writable(op, vpath string) (Location, *os.Root, error) {
 	}
 	if !loc.Mount.Writable {
 		e := pathErr(op, loc.Path, ErrPermission)
-		e.Hint = "files in " + quote(loc.Mount.Path) + " can be downloaded, not changed; " + f.Tree().WritableHint()
+		e.Hint = catalogue.DownloadNotChange.F(loc.Mount.Path, f.Tree().WritableHint())
 		return loc, nil, e
 	}
 	return loc, r, nil
@@ -437,7 +438,7 @@ func (f *FS) Rename(from, to string, overwrite bool) error {
 	}
 	if src.Mount != dst.Mount {
 		e := pathErr(op, src.Path, ErrCrossMount)
-		e.Hint = "to " + quote(dst.Path) + ": files cannot be moved between these folders; download and upload instead"
+		e.Hint = catalogue.NotBetweenFolders.F(dst.Path)
 		return e
 	}
 	if _, err := r.Lstat(src.Rel); err != nil && !f.uploadInProgress(src) {

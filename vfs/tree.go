@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // Roles, as the directory names them.
@@ -257,15 +259,13 @@ func (t *Tree) Children(virtualDir string) ([]string, []*Mount) {
 func (t *Tree) WritableHint() string {
 	switch len(t.writable) {
 	case 0:
-		return "this account can only download"
+		return catalogue.OnlyDownload.F()
 	case 1:
-		return "you can upload into " + quote(t.writable[0])
+		return catalogue.UploadInto.F(t.writable[0])
 	default:
-		return "you can upload into " + quote(t.writable[0]) + " and the other writable folders"
+		return catalogue.UploadIntoOthers.F(t.writable[0])
 	}
 }
-
-func quote(s string) string { return "\"" + s + "\"" }
 
 // Built is when the tree was made: the modification time shown for its
 // virtual folders, stable for a whole connection so sync clients stay calm.

@@ -42,7 +42,7 @@ func TestAdminCommands(t *testing.T) {
 		{[]string{"account", "add", "ACME", "--role", "client", "--ref", "C0043"}, "already exists", ""},
 		{[]string{"account", "add", "jdupont", "--role", "trainee", "--ref", "T0107", "--password-stdin"}, "", "added"},
 		{[]string{"account", "add", "bob", "--role", "teacher", "--ref", "X1"}, "teacher", ""},
-		{[]string{"account", "add", "eve", "--role", "client", "--ref", "C l'été"}, `the character "'"`, ""},
+		{[]string{"account", "add", "eve", "--role", "client", "--ref", "C l'été"}, `le caractère "'"`, ""},
 		{[]string{"account", "add", "boss", "--role", "staff", "--password", "pw", "--expires", "2099-12-31"}, "", "added"},
 		{[]string{"session", "add", "S2026-014", "--title", "SST Lyon", "--starts", "2026-03-02", "--ends", "2026-03-04", "--folder", "S2026-014 SST Lyon"}, "", "added"},
 		{[]string{"session", "add", "S2026-015", "--folder", "Été 2026"}, `"É"`, ""},

@@ -1,0 +1,16 @@
+package vfs
+
+import (
+	"os"
+	"testing"
+
+	"github.com/dossierd/dossierd/catalogue"
+)
+
+// The tests of this package check sentences in English, the catalogue's
+// second language; the French ones are checked where users read them
+// (interop, catalogue).
+func TestMain(m *testing.M) {
+	catalogue.Set(catalogue.English)
+	os.Exit(m.Run())
+}
