@@ -58,10 +58,10 @@ var (
 
 // Hints added in parentheses to a refusal, to say what the user can do.
 var (
-	OnlyDownload       = T{"ce compte peut seulement télécharger", "this account can only download"}
-	UploadInto         = T{"vous pouvez envoyer des fichiers dans %q", "you can upload into %q"}
-	UploadIntoOthers   = T{"vous pouvez envoyer des fichiers dans %q et dans les autres dossiers modifiables", "you can upload into %q and the other writable folders"}
-	DownloadNotChange  = T{"les fichiers de %q peuvent être téléchargés, pas modifiés ; %s", "files in %q can be downloaded, not changed; %s"}
-	NotBetweenFolders  = T{"vers %q : impossible de déplacer des fichiers entre ces dossiers ; téléchargez puis envoyez-les", "to %q: files cannot be moved between these folders; download and upload instead"}
-	WithHint           = T{"%s (%s)", "%s (%s)"}
+	OnlyDownload      = T{"ce compte peut seulement télécharger", "this account can only download"}
+	UploadInto        = T{"vous pouvez envoyer des fichiers dans %q", "you can upload into %q"}
+	UploadIntoOthers  = T{"vous pouvez envoyer des fichiers dans %q et dans les autres dossiers modifiables", "you can upload into %q and the other writable folders"}
+	DownloadNotChange = T{"les fichiers de %q peuvent être téléchargés, pas modifiés ; %s", "files in %q can be downloaded, not changed; %s"}
+	NotBetweenFolders = T{"vers %q : impossible de déplacer des fichiers entre ces dossiers ; téléchargez puis envoyez-les", "to %q: files cannot be moved between these folders; download and upload instead"}
+	WithHint          = T{"%s (%s)", "%s (%s)"}
 )

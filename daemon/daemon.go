@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/dossierd/dossierd/audit"
-	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/defender"
 	"github.com/dossierd/dossierd/ftpd"
