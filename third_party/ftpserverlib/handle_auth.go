@@ -10,7 +10,7 @@ func (c *clientHandler) handleUSER(user string) error {
 	if verifier, ok := c.server.driver.(MainDriverExtensionUserVerifier); ok {
 		err := verifier.PreAuthUser(c, user)
 		if err != nil {
-			c.writeMessage(StatusNotLoggedIn, fmt.Sprintf("User rejected: %v", err))
+			c.writeMessage(StatusNotLoggedIn, errorMessage(err, fmt.Sprintf("User rejected: %v", err)))
 			_ = c.disconnect()
 
 			return nil
@@ -31,7 +31,7 @@ func (c *clientHandler) handleUSER(user string) error {
 	}
 
 	c.user = user
-	c.writeMessage(StatusUserOK, "OK")
+	c.writeMessage(StatusUserOK, msgUserOK)
 
 	return nil
 }

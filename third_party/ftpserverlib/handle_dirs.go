@@ -64,12 +64,12 @@ func (c *clientHandler) handleCWD(param string) error {
 	if stat, err := c.driver.Stat(pathAbsolute); err == nil {
 		if stat.IsDir() {
 			c.SetPath(pathAbsolute)
-			c.writeMessage(StatusFileOK, "CD worked on "+pathAbsolute)
+			c.writeMessage(StatusFileOK, msgCWD+pathAbsolute)
 		} else {
 			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Can't change directory to %s: Not a Directory", pathAbsolute))
 		}
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("CD issue: %v", err))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("CD issue: %v", err)))
 	}
 
 	return nil
@@ -82,7 +82,7 @@ func (c *clientHandler) handleMKD(param string) error {
 		// https://tools.ietf.org/html/rfc959 , page 63
 		c.writeMessage(StatusPathCreated, fmt.Sprintf(`Created dir "%s"`, quoteDoubling(pathAbsolute)))
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(`Could not create "%s" : %v`, quoteDoubling(pathAbsolute), err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf(`Could not create "%s" : %v`, quoteDoubling(pathAbsolute), err)))
 	}
 
 	return nil
@@ -118,7 +118,7 @@ func (c *clientHandler) handleRMD(param string) error {
 	if err == nil {
 		c.writeMessage(StatusFileOK, "Deleted dir "+pathAbsolute)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not delete dir %s: %v", pathAbsolute, err))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Could not delete dir %s: %v", pathAbsolute, err)))
 	}
 
 	return nil
@@ -148,9 +148,9 @@ func (c *clientHandler) handleCDUP(_ string) error {
 
 	if _, err := c.driver.Stat(parent); err == nil {
 		c.SetPath(parent)
-		c.writeMessage(StatusFileOK, "CDUP worked on "+parent)
+		c.writeMessage(StatusFileOK, msgCWD+parent)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("CDUP issue: %v", err))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("CDUP issue: %v", err)))
 	}
 
 	return nil
@@ -197,7 +197,7 @@ func (c *clientHandler) handleLIST(param string) error {
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusFileActionNotTaken, fmt.Sprintf("Could not list: %v", err))
+			c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf("Could not list: %v", err)))
 		}
 	}
 
@@ -216,7 +216,7 @@ func (c *clientHandler) handleNLST(param string) error {
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusFileActionNotTaken, fmt.Sprintf("Could not list: %v", err))
+			c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf("Could not list: %v", err)))
 		}
 	}
 
@@ -256,14 +256,14 @@ func (c *clientHandler) handleMLSD(param string) error {
 
 	if files, _, err := c.getFileList(param, false); err == nil || errors.Is(err, io.EOF) {
 		if tr, errTr := c.TransferOpen(info); errTr == nil {
-			err = c.dirTransferMLSD(tr, files)
+			err = c.dirTransferMLSD(tr, files, c.writable(c.getListPath()))
 			c.TransferClose(tr, err)
 
 			return nil
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not list: %v", err))
+			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Could not list: %v", err)))
 		}
 	}
 
@@ -322,7 +322,7 @@ func (c *clientHandler) dirTransferLIST(writer io.Writer, files []os.FileInfo) e
 }
 
 // fclairamb (2018-02-13): #64: Removed extra empty line
-func (c *clientHandler) dirTransferMLSD(writer io.Writer, files []os.FileInfo) error {
+func (c *clientHandler) dirTransferMLSD(writer io.Writer, files []os.FileInfo, writable bool) error {
 	if len(files) == 0 {
 		_, err := writer.Write([]byte(""))
 		if err != nil {
@@ -333,7 +333,7 @@ func (c *clientHandler) dirTransferMLSD(writer io.Writer, files []os.FileInfo) e
 	}
 
 	for _, file := range files {
-		if err := c.writeMLSxEntry(writer, file); err != nil {
+		if err := c.writeMLSxEntry(writer, file, writable); err != nil {
 			return err
 		}
 	}
@@ -341,7 +341,7 @@ func (c *clientHandler) dirTransferMLSD(writer io.Writer, files []os.FileInfo) e
 	return nil
 }
 
-func (c *clientHandler) writeMLSxEntry(writer io.Writer, file os.FileInfo) error {
+func (c *clientHandler) writeMLSxEntry(writer io.Writer, file os.FileInfo, parentWritable bool) error {
 	var listType string
 	if file.IsDir() {
 		listType = "dir"
@@ -351,10 +351,11 @@ func (c *clientHandler) writeMLSxEntry(writer io.Writer, file os.FileInfo) error
 
 	_, err := fmt.Fprintf(
 		writer,
-		"Type=%s;Size=%d;Modify=%s; %s\r\n",
+		"Type=%s;Size=%d;Modify=%s;Perm=%s; %s\r\n",
 		listType,
 		file.Size(),
 		file.ModTime().UTC().Format(dateFormatMLSD),
+		mlsxPerm(file, parentWritable),
 		file.Name(),
 	)
 	if err != nil {

@@ -72,7 +72,7 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 	// If this fail, can stop right here and reset the seek position
 	if err != nil {
 		if !c.isCommandAborted() {
-			c.writeMessage(getErrorCode(err, StatusActionNotTaken), "Could not access file: "+err.Error())
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, "Could not access file: "+err.Error()))
 		}
 
 		c.ctxRest = 0
@@ -89,7 +89,7 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 		if err != nil {
 			// if we are unable to seek we can stop right here and close the file
 			if !c.isCommandAborted() {
-				c.writeMessage(getErrorCode(err, StatusActionNotTaken), "Could not seek file: "+err.Error())
+				c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, "Could not seek file: "+err.Error()))
 			}
 			// we can ignore the close error here
 			c.closeUnchecked(file)
@@ -257,7 +257,7 @@ func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePath
 		return
 	}
 
-	c.writeMessage(StatusFileOK, "COMB succeeded!")
+	c.writeMessage(StatusFileOK, msgCOMB)
 }
 
 func (c *clientHandler) handleCHMOD(params string) {
@@ -318,7 +318,7 @@ func (c *clientHandler) handleCHOWN(params string) {
 	if err := c.driver.Chown(path, userID, groupID); err != nil {
 		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't chown: %v", err))
 	} else {
-		c.writeMessage(StatusOK, "Done !")
+		c.writeMessage(StatusOK, msgDone)
 	}
 }
 
@@ -338,12 +338,12 @@ func (c *clientHandler) handleSYMLINK(params string) {
 
 	if symlinkInt, ok := c.driver.(ClientDriverExtensionSymlink); !ok {
 		// It's not implemented and that's not OK, it must be explicitly refused
-		c.writeMessage(StatusCommandNotImplemented, "This extension hasn't been implemented !")
+		c.writeMessage(StatusCommandNotImplemented, msgNotImpl)
 	} else {
 		if err := symlinkInt.Symlink(oldname, newname); err != nil {
 			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't symlink: %v", err))
 		} else {
-			c.writeMessage(StatusOK, "Done !")
+			c.writeMessage(StatusOK, msgDone)
 		}
 	}
 }
@@ -353,7 +353,7 @@ func (c *clientHandler) handleDELE(param string) error {
 	if err := c.driver.Remove(path); err == nil {
 		c.writeMessage(StatusFileOK, "Removed file "+path)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't delete %s: %v", path, err))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Couldn't delete %s: %v", path, err)))
 	}
 
 	return nil
@@ -362,10 +362,10 @@ func (c *clientHandler) handleDELE(param string) error {
 func (c *clientHandler) handleRNFR(param string) error {
 	path := c.absPath(param)
 	if _, err := c.driver.Stat(path); err == nil {
-		c.writeMessage(StatusFileActionPending, "Sure, give me a target")
+		c.writeMessage(StatusFileActionPending, msgRNFR)
 		c.ctxRnfr = path
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't access %s: %v", path, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf("Couldn't access %s: %v", path, err)))
 	}
 
 	return nil
@@ -376,11 +376,11 @@ func (c *clientHandler) handleRNTO(param string) error {
 
 	if c.ctxRnfr != "" {
 		if err := c.driver.Rename(c.ctxRnfr, dst); err == nil {
-			c.writeMessage(StatusFileOK, "Done !")
+			c.writeMessage(StatusFileOK, msgRNTO)
 			c.ctxRnfr = ""
 		} else {
-			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't rename %s to %s: %s",
-				c.ctxRnfr, dst, err.Error()))
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf("Couldn't rename %s to %s: %s",
+				c.ctxRnfr, dst, err.Error())))
 		}
 	} else {
 		c.writeMessage(StatusBadCommandSequence, "RNFR is expected before RNTO")
@@ -415,7 +415,7 @@ func (c *clientHandler) handleSIZE(param string) error {
 			c.writeMessage(StatusFileStatus, strconv.FormatInt(info.Size(), 10))
 		}
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't access %s: %v", path, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf("Couldn't access %s: %v", path, err)))
 	}
 
 	return nil
@@ -426,7 +426,7 @@ func (c *clientHandler) handleSTATFile(param string) error {
 
 	info, err := c.driver.Stat(path)
 	if err != nil {
-		c.writeMessage(StatusFileActionNotTaken, fmt.Sprintf("Could not STAT: %v", err))
+		c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf("Could not STAT: %v", err)))
 
 		return nil
 	}
@@ -450,7 +450,7 @@ func (c *clientHandler) handleSTATFile(param string) error {
 		directory, errOpenFile := c.driver.Open(c.absPath(param))
 
 		if errOpenFile != nil {
-			c.writeMessage(StatusFileActionNotTaken, fmt.Sprintf("Could not list: %v", errOpenFile))
+			c.writeMessage(StatusFileActionNotTaken, errorMessage(errOpenFile, fmt.Sprintf("Could not list: %v", errOpenFile)))
 
 			return nil
 		}
@@ -466,7 +466,7 @@ func (c *clientHandler) handleSTATFile(param string) error {
 			c.writeLine(" %s" + c.fileStat(f))
 		}
 	} else {
-		c.writeMessage(StatusFileActionNotTaken, fmt.Sprintf("Could not list: %v", errList))
+		c.writeMessage(StatusFileActionNotTaken, errorMessage(errList, fmt.Sprintf("Could not list: %v", errList)))
 	}
 
 	return nil
@@ -487,10 +487,10 @@ func (c *clientHandler) handleMLST(param string) error {
 
 		// Each MLSx entry must start with a space when returned in a multiline answer
 		if err = c.writer.WriteByte(' '); err == nil {
-			err = c.writeMLSxEntry(c.writer, info)
+			err = c.writeMLSxEntry(c.writer, info, c.writableParent(path))
 		}
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not list: %v", err))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Could not list: %v", err)))
 		err = nil
 	}
 
@@ -507,12 +507,12 @@ func (c *clientHandler) handleALLO(param string) error {
 	}
 
 	if alloInt, ok := c.driver.(ClientDriverExtensionAllocate); !ok {
-		c.writeMessage(StatusNotImplemented, "This extension hasn't been implemented !")
+		c.writeMessage(StatusNotImplemented, msgNotImpl)
 	} else {
 		if errAllocate := alloInt.AllocateSpace(size); errAllocate != nil {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't alloInt: %v", errAllocate))
+			c.writeMessage(StatusActionNotTaken, errorMessage(errAllocate, fmt.Sprintf("Couldn't alloInt: %v", errAllocate)))
 		} else {
-			c.writeMessage(StatusOK, "Done !")
+			c.writeMessage(StatusOK, msgDone)
 		}
 	}
 
@@ -547,7 +547,7 @@ func (c *clientHandler) handleMDTM(param string) error {
 	if info, err := c.driver.Stat(path); err == nil {
 		c.writeMessage(StatusFileStatus, info.ModTime().UTC().Format(dateFormatMLSD))
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't access %s: %s", path, err.Error()))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Couldn't access %s: %s", path, err.Error())))
 	}
 
 	return nil
@@ -575,8 +575,8 @@ func (c *clientHandler) handleMFMT(param string) error {
 	path := c.absPath(params[1])
 
 	if err := c.driver.Chtimes(path, mtime, mtime); err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(
-			"Couldn't set mtime %q for %q, err: %v", mtime.Format(time.RFC3339), path, err))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(
+			"Couldn't set mtime %q for %q, err: %v", mtime.Format(time.RFC3339), path, err)))
 
 		return nil
 	}
@@ -627,7 +627,7 @@ func (c *clientHandler) handleGenericHash(param string, algo HASHAlgo, isCustomM
 
 	info, err := c.driver.Stat(args[0])
 	if err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("%v: %v", param, err))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("%v: %v", param, err)))
 
 		return nil
 	}
@@ -660,7 +660,7 @@ func (c *clientHandler) handleGenericHash(param string, algo HASHAlgo, isCustomM
 	}
 
 	if err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("%v: %v", args[0], err))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("%v: %v", args[0], err)))
 
 		return nil
 	}

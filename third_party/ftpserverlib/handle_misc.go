@@ -35,7 +35,7 @@ func (c *clientHandler) handlePROT(param string) error {
 }
 
 func (c *clientHandler) handlePBSZ(_ string) error {
-	c.writeMessage(StatusOK, "Whatever")
+	c.writeMessage(StatusOK, msgPBSZ)
 
 	return nil
 }
@@ -149,7 +149,7 @@ func (c *clientHandler) handleSTATServer() error {
 }
 
 func (c *clientHandler) handleOptsUtf8() error {
-	c.writeMessage(StatusOK, "I'm in UTF8 only anyway")
+	c.writeMessage(StatusOK, msgOptsUTF8)
 
 	return nil
 }
@@ -194,7 +194,7 @@ func (c *clientHandler) handleOPTS(param string) error {
 		}
 	}
 
-	c.writeMessage(StatusSyntaxErrorNotRecognised, "Don't know this option")
+	c.writeMessage(StatusSyntaxErrorNotRecognised, msgOptsUnknown)
 
 	return nil
 }
@@ -207,14 +207,14 @@ func (c *clientHandler) handleNOOP(_ string) error {
 
 func (c *clientHandler) handleCLNT(param string) error {
 	c.setClientVersion(param)
-	c.writeMessage(StatusOK, "Good to know")
+	c.writeMessage(StatusOK, msgCLNT)
 
 	return nil
 }
 
 func (c *clientHandler) handleFEAT(_ string) error {
-	c.writeLine(fmt.Sprintf("%d- These are my features", StatusSystemStatus))
-	defer c.writeMessage(StatusSystemStatus, "end")
+	c.writeLine(fmt.Sprintf("%d-%s", StatusSystemStatus, msgFeatures))
+	defer c.writeMessage(StatusSystemStatus, msgFeaturesEnd)
 
 	features := []string{
 		"CLNT",
@@ -235,7 +235,7 @@ func (c *clientHandler) handleFEAT(_ string) error {
 	}
 
 	if !c.server.settings.DisableMLST {
-		features = append(features, "MLST")
+		features = append(features, featMLST)
 	}
 
 	if !c.server.settings.DisableMFMT {
@@ -248,22 +248,9 @@ func (c *clientHandler) handleFEAT(_ string) error {
 	}
 
 	if c.server.settings.EnableHASH {
-		var hashLine strings.Builder
-
 		nonStandardHashImpl := []string{"XCRC", "MD5", "XMD5", "XSHA", "XSHA1", "XSHA256", "XSHA512"}
-		hashMapping := getHashMapping()
 
-		for k, v := range hashMapping {
-			hashLine.WriteString(k)
-
-			if v == c.selectedHashAlgo {
-				hashLine.WriteString("*")
-			}
-
-			hashLine.WriteString(";")
-		}
-
-		features = append(features, hashLine.String())
+		features = append(features, c.featHash())
 		features = append(features, nonStandardHashImpl...)
 	}
 
@@ -370,7 +357,7 @@ func (c *clientHandler) handleAVBL(param string) error {
 
 		info, err := c.driver.Stat(path)
 		if err != nil {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't access %s: %v", path, err))
+			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Couldn't access %s: %v", path, err)))
 
 			return nil
 		}
@@ -383,21 +370,21 @@ func (c *clientHandler) handleAVBL(param string) error {
 
 		available, err := avbl.GetAvailableSpace(path)
 		if err != nil {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't get space for path %s: %v", path, err))
+			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Couldn't get space for path %s: %v", path, err)))
 
 			return nil
 		}
 
 		c.writeMessage(StatusFileStatus, strconv.FormatInt(available, 10))
 	} else {
-		c.writeMessage(StatusNotImplemented, "This extension hasn't been implemented !")
+		c.writeMessage(StatusNotImplemented, msgNotImpl)
 	}
 
 	return nil
 }
 
 func (c *clientHandler) handleNotImplemented(_ string) error {
-	c.writeMessage(StatusCommandNotImplemented, "This command hasn't been implemented !")
+	c.writeMessage(StatusCommandNotImplemented, msgNotImpl)
 
 	return nil
 }
