@@ -159,7 +159,7 @@ func (b *binding) PreAuthUser(cc ftpserver.ClientContext, user string) error {
 	}
 	if b.cfg.TLSMode == TLSRequired && !cc.HasTLSForControl() {
 		b.srv.log.Warn("login refused", "remote", cc.RemoteAddr().String(), "login", user, "reason", "TLS required")
-		return errTLSRequired
+		return refusal(tlsRequiredMsg, errTLSRequired) // the reply is the sentence alone
 	}
 	return nil
 }

@@ -12,23 +12,24 @@ import (
 )
 
 // replyError is what the driver hands ftpserverlib for a refusal. The
-// library picks the reply code with errors.Is (553 for
-// ErrFileNameNotAllowed on STOR, APPE and RNTO; 552 for
-// ErrStorageExceeded; 550 otherwise) and writes "<its own words>: <our
-// text>".
+// library (our fork, third_party/ftpserverlib) picks the reply code with
+// errors.Is (553 for ErrFileNameNotAllowed on STOR, APPE, MKD and RNTO;
+// 552 for ErrStorageExceeded; 550 otherwise) and, because replyError is
+// an ftpserver.ErrorReply, writes our text alone: a single-line reply
+// whose first and last lines are the sentence. The sentence never
+// contains a line break: vfs quotes paths with %q.
 type replyError struct {
 	text   string // the sentence for the user
 	codes  []error
 	logged bool
 }
 
-// Error starts with a line break on purpose: the library prefixes driver
-// errors with its own technical words ("Could not access file: driver
-// error: calling GetHandle: "), and the break turns the reply into a
-// multi-line one whose last line, the one clients show as the error, is
-// our sentence alone. The sentence itself never contains a line break:
-// vfs quotes paths with %q.
-func (e *replyError) Error() string { return "\n" + e.text }
+var _ ftpserver.ErrorReply = (*replyError)(nil)
+
+func (e *replyError) Error() string { return e.text }
+
+// Reply is the whole text of the reply (ftpserver.ErrorReply).
+func (e *replyError) Reply() string { return e.text }
 
 func (e *replyError) Unwrap() []error { return e.codes }
 
@@ -40,10 +41,10 @@ func refusal(text string, codes ...error) *replyError {
 // reply is THE mapping from vfs errors to FTP replies; every refusal the
 // driver returns goes through it and is logged here, once.
 //
-//   - a refused name: 553 (on STOR, APPE, RNTO; ftpserverlib answers MKD
-//     with 550 whatever the error) with the vfs sentence, which names the
-//     offending character and suggests a safe name; a name that is not
-//     UTF-8 also says how to set the client's character set;
+//   - a refused name: 553 (on STOR, APPE, MKD, RNTO) with the vfs
+//     sentence, which names the offending character and suggests a safe
+//     name; a name that is not UTF-8 also says how to set the client's
+//     character set;
 //   - a read-only mount or one of the tree's own folders: 550, "read-only";
 //   - not found: 550, "no such file or folder";
 //   - a full disk or quota, a file over the size limit: 552;

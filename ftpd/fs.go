@@ -229,7 +229,7 @@ func (d *clientDriver) Site(param string) *ftpserver.AnswerCommand {
 		return &ftpserver.AnswerCommand{Code: ftpserver.StatusSyntaxErrorParameters, Message: "usage: SITE CHMOD <mode> <path>"}
 	}
 	if _, err := d.Stat(d.abs(name)); err != nil {
-		return &ftpserver.AnswerCommand{Code: ftpserver.StatusActionNotTaken, Message: strings.TrimPrefix(err.Error(), "\n")}
+		return &ftpserver.AnswerCommand{Code: ftpserver.StatusActionNotTaken, Message: err.Error()}
 	}
 	return &ftpserver.AnswerCommand{Code: ftpserver.StatusOK, Message: "SITE CHMOD ignored: permissions are set by the server"}
 }

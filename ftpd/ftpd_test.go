@@ -7,6 +7,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
@@ -534,19 +535,39 @@ func TestHASH(t *testing.T) {
 	s256 := sha256.Sum256(data)
 	s1 := sha1.Sum(data)
 	m5 := md5.Sum(data)
+	s512 := sha512.Sum512(data)
 	crc := fmt.Sprintf("%08x", crc32.ChecksumIEEE(data))
-	for _, tc := range []struct{ algo, want string }{
+	algos := []struct{ algo, want string }{
 		{"SHA-256", hex.EncodeToString(s256[:])},
+		{"SHA-512", hex.EncodeToString(s512[:])},
 		{"SHA-1", hex.EncodeToString(s1[:])},
 		{"MD5", hex.EncodeToString(m5[:])},
 		{"CRC32", crc},
-	} {
+	}
+	// FEAT lists exactly these, in draft-bryan-ftpext-hash's form, the
+	// selected one starred.
+	featHash := func() []string {
+		for _, l := range strings.Split(r.cmd(211, "FEAT"), "\n") {
+			if rest, ok := strings.CutPrefix(l, " HASH "); ok {
+				return strings.Split(rest, ";")
+			}
+		}
+		t.Fatal("FEAT has no HASH line")
+		return nil
+	}
+	if got, want := featHash(), []string{"SHA-256*", "SHA-512", "SHA-1", "MD5", "CRC32"}; !slices.Equal(got, want) {
+		t.Errorf("FEAT: HASH %q, want %q", got, want)
+	}
+	for _, tc := range algos {
 		r.cmd(200, "OPTS HASH %s", tc.algo)
 		msg := r.cmd(213, "HASH \"%s\"", p)
 		want := fmt.Sprintf("%s 0-%d %s %s", tc.algo, len(data), tc.want, p)
 		if !strings.HasSuffix(msg, want) {
 			t.Errorf("HASH with %s: %q, want it to end with %q", tc.algo, msg, want)
 		}
+	}
+	if got := featHash(); !slices.Contains(got, "CRC32*") || strings.Count(strings.Join(got, ";"), "*") != 1 {
+		t.Errorf("FEAT after OPTS HASH CRC32: HASH %q, want CRC32 alone starred", got)
 	}
 	// Relative to the working directory, too.
 	r.cmd(250, "CWD %s", mine)
@@ -578,8 +599,217 @@ func TestAVBL(t *testing.T) {
 	}
 }
 
-// lastLine is the line clients show as the error of a multi-line reply.
-func lastLine(msg string) string { return msg[strings.LastIndex(msg, "\n")+1:] }
+// libraryWords are what ftpserverlib's own replies said before our fork
+// (third_party/ftpserverlib): none may reach a user.
+var libraryWords = []string{"driver error", "calling ", "Could not access", "Whatever", "Sure,",
+	"Good to know", "UTF8 only", "Done !", "These are my features", "hasn't been implemented", "worked on"}
+
+// checkPlain checks a reply that is not a refusal: none of the library's
+// casual words.
+func checkPlain(t *testing.T, what, msg string) {
+	t.Helper()
+	for _, w := range libraryWords {
+		if strings.Contains(msg, w) {
+			t.Errorf("%s: the reply %q holds the library's %q", what, msg, w)
+		}
+	}
+}
+
+// checkRefusal checks the reply to a refused command: wantCode, and one
+// line (FileZilla shows the first line in some places, the last in
+// others) holding want, our sentence, and none of the library's words.
+func checkRefusal(t *testing.T, what string, code int, msg string, wantCode int, want string) {
+	t.Helper()
+	if code != wantCode || strings.Contains(msg, "\n") || !strings.Contains(msg, want) {
+		t.Errorf("%s: %d %q\nwant %d, a single line with %q", what, code, msg, wantCode, want)
+	}
+	checkPlain(t, what, msg)
+}
+
+// Every refusal is our sentence alone, on one line, with the code
+// FileZilla and sync clients read right.
+func TestRefusalReplies(t *testing.T) {
+	env := scenario.Start(t, nil)
+	full := filepath.Join(acmeDir(env), "Plein")
+	if err := os.Mkdir(full, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(full, "a.pdf"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := dialRaw(t, env, explicitTLS)
+	r.login(env, "acme")
+	docs := "/Sessions/S2026-014 SST Lyon/Documents"
+	for _, tc := range []struct {
+		cmd  string
+		code int
+		want string
+	}{
+		{"STOR " + mine + "/Hélène.pdf", 553, `cannot upload "/Mes documents/Hélène.pdf": name "Hélène.pdf" refused: the character "é" is not allowed`},
+		{"STOR " + docs + "/Bon.pdf", 550, "read-only folder"},
+		{"APPE " + docs + "/Bon.pdf", 550, "read-only folder"},
+		{"RETR " + mine + "/nope.pdf", 550, `"/Mes documents/nope.pdf": no such file or folder`},
+		{"DELE " + mine + "/nope.pdf", 550, `"/Mes documents/nope.pdf": no such file or folder`},
+		{"DELE " + docs + "/Convention ACME S2026-014.pdf", 550, "read-only folder"},
+		{"MKD " + mine + "/Été 2026", 553, `the character "É" is not allowed`},
+		{"MKD " + docs + "/Nouveau", 550, "read-only folder"},
+		{"RMD " + mine + "/Plein", 550, `cannot delete folder "/Mes documents/Plein": the folder is not empty`},
+		{"RNFR " + mine + "/nope.pdf", 550, `"/Mes documents/nope.pdf": no such file or folder`},
+		{"SIZE " + mine + "/nope.pdf", 550, "no such file or folder"},
+		{"MDTM " + mine + "/nope.pdf", 550, "no such file or folder"},
+		{"CWD " + mine + "/nope", 550, "no such file or folder"},
+		{"MLST " + mine + "/nope.pdf", 550, "no such file or folder"},
+	} {
+		code, msg := r.read2("%s", tc.cmd)
+		checkRefusal(t, tc.cmd, code, msg, tc.code, tc.want)
+	}
+	for _, tc := range []struct {
+		to   string
+		code int
+		want string
+	}{
+		{mine + "/Facturé.pdf", 553, `try "Facture.pdf"`},
+		{docs + "/Facture.pdf", 550, "read-only folder"},
+	} {
+		if msg := r.cmd(350, "RNFR %s/Facture F2026-0042.pdf", mine); msg != "File exists, ready for destination name" {
+			t.Errorf("RNFR: %q", msg)
+		}
+		code, msg := r.read2("RNTO %s", tc.to)
+		checkRefusal(t, "RNTO "+tc.to, code, msg, tc.code, tc.want)
+	}
+	wantDisk(t, acmeDir(env), "Plein")
+}
+
+// The replies that were the library's casual words are plain English.
+func TestPlainReplies(t *testing.T) {
+	env := scenario.Start(t, nil)
+	r := dialRaw(t, env, explicitTLS)
+	for _, tc := range []struct {
+		cmd  string
+		code int
+		want string
+	}{
+		{"USER acme", 331, "Password required"},
+		{"PASS " + env.Passwords["acme"], 230, "Welcome"},
+		{"PBSZ 0", 200, "PBSZ=0"},
+		{"PROT P", 200, ""},
+		{"TYPE I", 200, "Type set to binary"},
+		{"CLNT FileZilla", 200, "Client name recorded"},
+		{"OPTS UTF8 ON", 200, "UTF-8 is always on"},
+		{"OPTS MLST type;size;", 500, "Unknown option"},
+		{"CWD " + mine, 250, "Working directory changed to " + mine},
+		{"CDUP", 250, "Working directory changed to /"},
+		{"RNFR " + mine + "/Facture F2026-0042.pdf", 350, "File exists, ready for destination name"},
+		{"RNTO " + mine + "/Facture.pdf", 250, "File renamed"},
+		{"ALLO 100", 202, "Command not implemented"},
+		{"FEAT", 211, "Extensions supported:\n"},
+	} {
+		msg := r.cmd(tc.code, "%s", tc.cmd)
+		if !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: %q, want it to contain %q", tc.cmd, msg, tc.want)
+		}
+		checkPlain(t, tc.cmd, msg)
+	}
+}
+
+// mlsx parses an MLSD or MLST entry: its facts (names in lower case) and
+// its name.
+func mlsx(t *testing.T, entry string) (map[string]string, string) {
+	t.Helper()
+	facts, name, ok := strings.Cut(strings.TrimSpace(entry), "; ")
+	if !ok {
+		t.Fatalf("MLSx entry %q", entry)
+	}
+	m := map[string]string{}
+	for _, f := range strings.Split(facts, ";") {
+		k, v, _ := strings.Cut(f, "=")
+		m[strings.ToLower(k)] = v
+	}
+	return m, name
+}
+
+// list runs a listing command (MLSD, LIST) over a passive data
+// connection and returns the lines received.
+func (r *rawFTP) list(env *scenario.Env, format string, args ...any) []string {
+	r.t.Helper()
+	stream, _ := r.data(env)
+	defer stream.Close()
+	r.cmd(150, format, args...)
+	b, err := io.ReadAll(stream)
+	if err != nil {
+		r.t.Fatalf("reading the listing: %v", err)
+	}
+	r.expect(226)
+	return strings.Split(strings.TrimRight(string(b), "\r\n"), "\r\n")
+}
+
+// MLSD and MLST give RFC 3659's perm fact from the login's permissions:
+// virtual and read-only folders can be entered and listed only, a
+// writable mount's entries read, written, deleted and renamed, and the
+// mount itself written into but not deleted or renamed.
+func TestMLSxPerm(t *testing.T) {
+	env := scenario.Start(t, nil)
+	r := dialRaw(t, env, plain)
+	r.login(env, "acme")
+	r.cmd(257, "MKD %s/Sous-dossier", mine)
+	// FEAT names the facts (RFC 3659 section 7.8): lftp lists with MLSD
+	// only then.
+	if feat := r.cmd(211, "FEAT"); !strings.Contains(feat, "\n MLST Type*;Size*;Modify*;Perm*;\n") {
+		t.Errorf("FEAT lacks the MLST line with its facts:\n%s", feat)
+	}
+	sst := "/Sessions/S2026-014 SST Lyon"
+	for _, tc := range []struct {
+		dir  string
+		want map[string]string // name → perm; every entry of a folder with "*"
+	}{
+		{"/", map[string]string{"Mes documents": "elcmp", "Sessions": "el", "FTPDOSSIERPERSO": "el"}},
+		{"/Sessions", map[string]string{"*": "el"}},
+		{sst, map[string]string{"*": "el"}},
+		{sst + "/Documents", map[string]string{"*": "r"}},
+		{"/FTPDOSSIERPERSO", map[string]string{"*": "r"}},
+		{mine, map[string]string{"Facture F2026-0042.pdf": "rawdf", "Sous-dossier": "elcmpdf"}},
+	} {
+		seen := map[string]bool{}
+		for _, line := range r.list(env, "MLSD %s", tc.dir) {
+			facts, name := mlsx(t, line)
+			want, ok := tc.want[name]
+			if !ok {
+				want, ok = tc.want["*"]
+			}
+			if !ok {
+				continue
+			}
+			seen[name] = true
+			if facts["perm"] != want {
+				t.Errorf("MLSD %s: %s has perm %q, want %q (%s)", tc.dir, name, facts["perm"], want, line)
+			}
+		}
+		for name := range tc.want {
+			if name != "*" && !seen[name] {
+				t.Errorf("MLSD %s lacks %s", tc.dir, name)
+			}
+		}
+		if len(seen) == 0 {
+			t.Errorf("MLSD %s: no entry checked", tc.dir)
+		}
+	}
+	for p, want := range map[string]string{
+		"/":                              "el",
+		mine:                             "elcmp",
+		mine + "/Facture F2026-0042.pdf": "rawdf",
+		mine + "/Sous-dossier":           "elcmpdf",
+		sst + "/Documents":               "el",
+		sst + "/Documents/Convention ACME S2026-014.pdf": "r",
+	} {
+		lines := strings.Split(r.cmd(250, "MLST %s", p), "\n")
+		if len(lines) != 3 { // "File details", the entry, "End"
+			t.Fatalf("MLST %s: %q", p, lines)
+		}
+		if facts, _ := mlsx(t, lines[1]); facts["perm"] != want {
+			t.Errorf("MLST %s: perm %q, want %q (%s)", p, facts["perm"], want, lines[1])
+		}
+	}
+}
 
 func TestRefusedNames(t *testing.T) {
 	env := scenario.Start(t, nil)
@@ -589,9 +819,10 @@ func TestRefusedNames(t *testing.T) {
 	err := c.Stor(mine+"/Hélène.pdf", bytes.NewReader([]byte("x")))
 	code, msg, _ := reply(err)
 	want := `cannot upload "/Mes documents/Hélène.pdf": name "Hélène.pdf" refused: the character "é" is not allowed (use letters, digits, spaces and - _ . ( )); try "Helene.pdf"`
-	if code != 553 || lastLine(msg) != want {
-		t.Errorf("STOR Hélène.pdf: %d %q\nwant 553 ending with the line %q", code, msg, want)
+	if msg != want {
+		t.Errorf("STOR Hélène.pdf: %d %q\nwant exactly %q", code, msg, want)
 	}
+	checkRefusal(t, "STOR Hélène.pdf", code, msg, 553, want)
 
 	// A name in a legacy encoding (Latin-1 "é"): refused as such, with
 	// what to change in the client.
@@ -605,15 +836,15 @@ func TestRefusedNames(t *testing.T) {
 	if code, msg, _ := reply(err); code != 553 || !strings.Contains(msg, `"é"`) || !strings.Contains(msg, `try "Facture.pdf"`) {
 		t.Errorf("RNTO Facturé.pdf: %v", err)
 	}
-	// MKD: ftpserverlib answers 550 whatever the reason; the text says it.
+	// MKD of a refused name: 553 (550 would read as "already exists" to
+	// sync clients).
 	err = c.MakeDir(mine + "/Été 2026")
-	if code, msg, _ := reply(err); code != 550 || !strings.Contains(msg, `"É"`) || !strings.Contains(msg, "try ") {
+	if code, msg, _ := reply(err); code != 553 || !strings.Contains(msg, `"É"`) || !strings.Contains(msg, "try ") {
 		t.Errorf("MKD Été 2026: %v", err)
 	}
 	err = c.Stor("/Sessions/S2026-014 SST Lyon/Documents/Bon.pdf", bytes.NewReader([]byte("x")))
-	if code, msg, _ := reply(err); code != 550 || !strings.Contains(lastLine(msg), "read-only folder") {
-		t.Errorf("STOR into a read-only mount: %v", err)
-	}
+	code, msg, _ = reply(err)
+	checkRefusal(t, "STOR into a read-only mount", code, msg, 550, "read-only folder")
 	wantDisk(t, acmeDir(env))
 }
 

@@ -17,13 +17,15 @@ import (
 const factureFile = "Facture F2026-0042.pdf"
 
 // checkFailedUpload checks what a user and the server keep of a STOR that
-// failed on the server: a 552 whose last line is want, with no path of the
-// server's disk in it, the previous version intact, no temporary file.
+// failed on the server: a 552 that is our sentence (starting with want),
+// with no path of the server's disk in it, the previous version intact,
+// no temporary file.
 func checkFailedUpload(t *testing.T, env *scenario.Env, err error, want string, old []byte) {
 	t.Helper()
 	code, msg, _ := reply(err)
-	if code != 552 || !strings.HasPrefix(lastLine(msg), want) {
-		t.Errorf("STOR: %d %q\nwant 552 with the last line starting %q", code, msg, want)
+	checkRefusal(t, "STOR", code, msg, 552, want)
+	if !strings.HasPrefix(msg, want) {
+		t.Errorf("STOR: %q does not start with %q", msg, want)
 	}
 	if strings.Contains(msg, env.Daemon.Storage.Path()) || strings.Contains(msg, ".dossierd-upload-") {
 		t.Errorf("the reply names a physical path: %q", msg)

@@ -132,8 +132,6 @@ func kindOf(err error) scenario.Kind {
 		return scenario.BadName
 	case code != 550:
 		return scenario.Failed
-	case strings.Contains(msg, " refused: "):
-		return scenario.BadName // MKD: ftpserverlib answers 550 whatever the error
 	case strings.Contains(msg, "read-only"):
 		return scenario.Denied
 	case strings.Contains(msg, "no such file or folder"):

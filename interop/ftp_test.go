@@ -511,3 +511,111 @@ func eventually(cond func() bool) bool {
 	}
 	return false
 }
+
+// libraryWords are what ftpserverlib's own replies said before our fork
+// (third_party/ftpserverlib): none may reach a user.
+var libraryWords = []string{"driver error", "calling ", "Could not access", "Whatever", "Sure,"}
+
+// TestFTPRefusalsInRealClients: every refusal reaches curl and lftp as
+// our sentence, with the code they report as an error, and none of the
+// library's words.
+func TestFTPRefusalsInRealClients(t *testing.T) {
+	t.Parallel()
+	c := startFTPCLI(t, "curl", "lftp")
+	env := c.env
+	if err := os.MkdirAll(env.Disk(acmeDir+"/Plein"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(env.Disk(acmeDir+"/Plein/a.pdf"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := c.local("src.pdf", []byte("%PDF-1.4 refused\n"))
+	dst := filepath.Join(c.dir, "got.pdf")
+	docs := sst + "/Documents"
+	facture := mine + "/Facture F2026-0042.pdf"
+	before := onDisk(t, env)
+	for _, tc := range []struct {
+		what string
+		curl []string // curl's arguments after the common ones
+		lftp string
+		code string
+		want string
+	}{
+		{"STOR of a refused name", []string{"-T", src, c.url(mine + "/Hélène.pdf")},
+			"put " + lftpQ(src) + " -o " + lftpQ(mine+"/Hélène.pdf"), "553", `refused: the character "é" is not allowed`},
+		{"STOR into a read-only folder", []string{"-T", src, c.url(docs + "/Bon.pdf")},
+			"put " + lftpQ(src) + " -o " + lftpQ(docs+"/Bon.pdf"), "550", "read-only folder"},
+		{"RETR of a missing file", []string{"-o", dst, c.url(mine + "/nope.pdf")},
+			"get " + lftpQ(mine+"/nope.pdf") + " -o " + lftpQ(dst), "550", `"/Mes documents/nope.pdf": no such file or folder`},
+		{"DELE of a missing file", []string{"-Q", "DELE " + mine + "/nope.pdf", c.url(mine + "/")},
+			"rm " + lftpQ(mine+"/nope.pdf"), "550", `"/Mes documents/nope.pdf": no such file or folder`},
+		{"MKD of a refused name", []string{"-Q", "MKD " + mine + "/Été 2026", c.url(mine + "/")},
+			"mkdir " + lftpQ(mine+"/Été 2026"), "553", `the character "É" is not allowed`},
+		{"RMD of a non-empty folder", []string{"-Q", "RMD " + mine + "/Plein", c.url(mine + "/")},
+			"rmdir " + lftpQ(mine+"/Plein"), "550", "the folder is not empty"},
+		{"RNFR of a missing file", []string{"-Q", "RNFR " + mine + "/nope.pdf", "-Q", "RNTO " + mine + "/b.pdf", c.url(mine + "/")},
+			"mv " + lftpQ(mine+"/nope.pdf") + " " + lftpQ(mine+"/b.pdf"), "550", `"/Mes documents/nope.pdf": no such file or folder`},
+		{"RNTO a refused name", []string{"-Q", "RNFR " + facture, "-Q", "RNTO " + mine + "/Facturé.pdf", c.url(mine + "/")},
+			"mv " + lftpQ(facture) + " " + lftpQ(mine+"/Facturé.pdf"), "553", `try "Facture.pdf"`},
+	} {
+		// curl -v shows the server's replies as "< " lines.
+		out, err := c.curl("acme", append([]string{"-v"}, tc.curl...)...)
+		var replies []string
+		for _, l := range strings.Split(out, "\n") {
+			if r, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "< "); ok {
+				replies = append(replies, r)
+			}
+		}
+		if err == nil || !slices.ContainsFunc(replies, func(r string) bool {
+			return strings.HasPrefix(r, tc.code+" ") && strings.Contains(r, tc.want)
+		}) {
+			t.Errorf("curl, %s: %v, want the reply %s ... %q:\n%s", tc.what, err, tc.code, tc.want, out)
+		}
+		checkNoLibraryWords(t, "curl, "+tc.what, strings.Join(replies, "\n"))
+
+		// lftp prints the server's reply in its error message.
+		out, err = c.lftp("acme", tc.lftp)
+		if err == nil || !regexp.MustCompile(`(?m)\b`+tc.code+` .*`+regexp.QuoteMeta(tc.want)).MatchString(out) {
+			t.Errorf("lftp, %s: %v, want %s ... %q:\n%s", tc.what, err, tc.code, tc.want, out)
+		}
+		checkNoLibraryWords(t, "lftp, "+tc.what, out)
+	}
+	if after := onDisk(t, env); !slices.Equal(after, before) {
+		t.Errorf("files on disk changed by refused commands:\nbefore: %q\nafter:  %q", before, after)
+	}
+}
+
+func checkNoLibraryWords(t *testing.T, what, out string) {
+	t.Helper()
+	for _, w := range libraryWords {
+		if strings.Contains(out, w) {
+			t.Errorf("%s: %q in\n%s", what, w, out)
+		}
+	}
+}
+
+// TestFTPLftpListsPerm: lftp lists with MLSD (FEAT's MLST line names the
+// facts) and turns RFC 3659's perm fact into the modes it shows:
+// read-only where the login cannot write.
+func TestFTPLftpListsPerm(t *testing.T) {
+	t.Parallel()
+	c := startFTPCLI(t, "lftp")
+	out := c.mustLftp("acme", "set ftp:use-mlsd true", "mkdir "+lftpQ(mine+"/Sous-dossier"),
+		"cls -l /", "cls -l "+lftpQ(mine+"/"), "cls -l "+lftpQ(sst+"/Documents/"))
+	// LIST would give an owner and a group ("ftp ftp"); MLSD has none.
+	if strings.Contains(out, " ftp ") {
+		t.Errorf("lftp listed with LIST, not MLSD:\n%s", out)
+	}
+	for _, want := range []string{
+		`dr-xr-xr-x .* /FTPDOSSIERPERSO/`, // perm=el
+		`dr-xr-xr-x .* /Sessions/`,
+		`drwxr-xr-x .* /Mes documents/`, // perm=elcmp
+		`drwxr-xr-x .* /Mes documents/Sous-dossier/`,
+		`-rw-r--r-- .* /Mes documents/Facture F2026-0042\.pdf`,                                // perm=rawdf
+		`-r--r--r-- .* /Sessions/S2026-014 SST Lyon/Documents/Convention ACME S2026-014\.pdf`, // perm=r
+	} {
+		if !regexp.MustCompile(`(?m)^` + want + `$`).MatchString(out) {
+			t.Errorf("lftp's listing lacks %s:\n%s", want, out)
+		}
+	}
+}
