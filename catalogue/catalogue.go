@@ -66,6 +66,15 @@ func (t T) In(l Language, args ...any) string {
 // String is the sentence without arguments, in the current language.
 func (t T) String() string { return t.F() }
 
+// Error is an error whose text is the sentence t in the server's
+// language; comparing with == or errors.Is keeps working whatever the
+// language.
+func Error(t T) error { return &sentenceError{t} }
+
+type sentenceError struct{ t T }
+
+func (e *sentenceError) Error() string { return e.t.F() }
+
 // Megabytes writes a byte count as the MB figure users set and read
 // (1 MB = 1 MiB, as file managers count): "2048 Mo", "0.5 MB".
 func Megabytes(n int64) string {

@@ -1,15 +1,16 @@
 package defender
 
 import (
-	"errors"
 	"net/netip"
 	"sync"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // Refusals of Admit, with the text the protocol sends before closing.
 var (
-	ErrTooManyConnections = errors.New("too many connections: the server is busy, please try again later")
-	ErrTooManyFromHost    = errors.New("too many connections from your address: close other sessions and try again")
+	ErrTooManyConnections = catalogue.Error(catalogue.ServerBusy)
+	ErrTooManyFromHost    = catalogue.Error(catalogue.TooManyFromAddress)
 )
 
 // Limits counts open connections against common.max_total_connections and

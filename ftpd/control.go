@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // maxCommandLine is the longest command line ftpserverlib reads: its
@@ -14,10 +16,6 @@ import (
 // a reply, having read no more than that. No legitimate command comes
 // near it: paths are at most vfs.MaxPathBytes (4096) bytes too.
 const maxCommandLine = 4096
-
-// loginTimeMsg is the reply to a connection that did not log in within
-// the login grace time.
-const loginTimeMsg = "Login time exceeded"
 
 // ctrlConn is a control connection as accepted: TCP, below any TLS.
 //
@@ -118,7 +116,7 @@ func (s *Server) loginExpired(se *session) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			fmt.Fprintf(w, "421 %s (%d seconds to log in): closing the connection\r\n", loginTimeMsg, int(s.cfg.LoginGraceTime.Round(time.Second)/time.Second))
+			fmt.Fprintf(w, "421 %s\r\n", catalogue.FTPLoginTimeReply.F(int(s.cfg.LoginGraceTime.Round(time.Second)/time.Second)))
 		}()
 		select {
 		case <-done:

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"math"
 	"net"
+	"sync"
 	"time"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/service"
 )
 
@@ -34,13 +36,12 @@ var (
 
 // tlsRequiredMsg is what a client gets when it tries to log in in clear on
 // a binding with tls_mode 1: what to change, in the client's own words.
-const tlsRequiredMsg = "TLS required: enable FTP over TLS (explicit) in your client"
 
 var (
-	errTLSRequired   = errors.New(tlsRequiredMsg)
-	errShuttingDown  = errors.New("the server is shutting down; please try again in a minute")
-	errAlreadyLogged = errors.New("already logged in")
-	errLoginTime     = errors.New("login time exceeded")
+	errTLSRequired   = catalogue.Error(catalogue.FTPTLSRequired)
+	errShuttingDown  = catalogue.Error(catalogue.FTPShuttingDown)
+	errAlreadyLogged = catalogue.Error(catalogue.FTPAlreadyLogged)
+	errLoginTime     = catalogue.Error(catalogue.FTPLoginTime)
 )
 
 func (b *binding) listen() error {
@@ -117,9 +118,9 @@ func (b *binding) ClientConnected(cc ftpserver.ClientContext) (string, error) {
 		return errShuttingDown.Error(), errShuttingDown
 	}
 	if b.cfg.TLSMode == TLSRequired {
-		return "dossierd ready; FTP over TLS (explicit) is required", nil
+		return catalogue.FTPReadyTLS.F(), nil
 	}
-	return "dossierd ready", nil
+	return catalogue.FTPReady.F(), nil
 }
 
 // ClientDisconnected is called when the control connection ends, possibly
@@ -159,7 +160,7 @@ func (b *binding) PreAuthUser(cc ftpserver.ClientContext, user string) error {
 	}
 	if b.cfg.TLSMode == TLSRequired && !cc.HasTLSForControl() {
 		b.srv.log.Warn("login refused", "remote", cc.RemoteAddr().String(), "login", user, "reason", "TLS required")
-		return refusal(tlsRequiredMsg, errTLSRequired) // the reply is the sentence alone
+		return refusal(errTLSRequired.Error(), errTLSRequired) // the reply is the sentence alone
 	}
 	return nil
 }
@@ -243,21 +244,21 @@ func (b *binding) PostAuthMessage(cc ftpserver.ClientContext, _ string, err erro
 			b.srv.mu.Lock()
 			defer b.srv.mu.Unlock()
 			if se.drv != nil && se.drv.name != "" {
-				return "Welcome, " + se.drv.name + "."
+				return catalogue.FTPWelcomeName.F(se.drv.name)
 			}
 		}
-		return "Welcome."
+		return catalogue.FTPWelcome.F()
 	case errors.Is(err, errTLSRequired), errors.Is(err, errShuttingDown), errors.Is(err, errAlreadyLogged), errors.Is(err, errLoginTime),
 		errors.Is(err, service.ErrTooManySessions):
 		return err.Error()
 	case errors.Is(err, auth.ErrDisabled):
-		return "This account is disabled. Please contact your training centre."
+		return catalogue.AccountDisabled.F()
 	case errors.Is(err, auth.ErrExpired):
-		return "This account has expired. Please contact your training centre."
+		return catalogue.AccountExpired.F()
 	case errors.Is(err, auth.ErrInvalidCredentials), errors.Is(err, auth.ErrNotFound):
-		return "Login incorrect."
+		return catalogue.FTPLoginIncorrect.F()
 	default:
-		return "Login failed: the server could not check your password; please try again later."
+		return catalogue.FTPLoginFailed.F()
 	}
 }
 
@@ -283,4 +284,22 @@ func (b *binding) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 		return nil, errShuttingDown
 	}
 	return pl, nil
+}
+
+// translateReplies puts the catalogue's sentences, in the server's
+// language, into the replies the ftpserverlib fork writes itself: once a
+// process (the language is set once at start), and before any server
+// reads them (every New goes through the Once).
+func translateReplies() { repliesOnce.Do(setReplies) }
+
+var repliesOnce sync.Once
+
+func setReplies() {
+	r := &ftpserver.Replies
+	r.Features, r.FeaturesEnd = catalogue.ReplyFeatures.F(), catalogue.ReplyFeaturesEnd.F()
+	r.UserOK, r.CLNT = catalogue.ReplyUserOK.F(), catalogue.ReplyCLNT.F()
+	r.OptsUTF8, r.OptsUnknown = catalogue.ReplyOptsUTF8.F(), catalogue.ReplyOptsUnknown.F()
+	r.CWD, r.RNFR, r.RNTO = catalogue.ReplyCWD.F(), catalogue.ReplyRNFR.F(), catalogue.ReplyRNTO.F()
+	r.Done, r.COMB = catalogue.ReplyDone.F(), catalogue.ReplyCOMB.F()
+	r.NotImplemented, r.TransferFailed = catalogue.ReplyNotImplemented.F(), catalogue.ReplyTransferFailed.F()
 }

@@ -2,12 +2,12 @@ package ftpd
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"unicode/utf8"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -74,7 +74,7 @@ func (d *clientDriver) reply(op, p string, err error) error {
 	} else {
 		// Not from vfs (a write or network error during a transfer): its
 		// text holds physical paths and system words, for the log only.
-		text = fmt.Sprintf("cannot %s %q: the server could not complete the operation", op, p)
+		text = (&vfs.PathError{Op: op, Path: p, Err: vfs.ErrFailed}).Error()
 	}
 	attrs := []any{"op", op, "path", p, "err", text}
 	if sys != err || pe == nil {
@@ -84,8 +84,7 @@ func (d *clientDriver) reply(op, p string, err error) error {
 	case errors.Is(err, vfs.ErrName):
 		codes = append(codes, ftpserver.ErrFileNameNotAllowed)
 		if pe != nil && pe.Name != nil && !utf8.ValidString(pe.Name.Name) {
-			text += " (your FTP client sends names in a legacy encoding: set its character set to UTF-8, " +
-				`in FileZilla "Site Manager > Charset > Force UTF-8")`
+			text = catalogue.WithHint.F(text, catalogue.FTPLegacyEncoding.F())
 		}
 	case errors.Is(err, vfs.ErrNotFound):
 		codes = append(codes, fs.ErrNotExist)

@@ -2,7 +2,6 @@ package ftpd
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/dossierd/dossierd/audit"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/vfs"
 )
@@ -55,7 +55,7 @@ var (
 )
 
 // errClosing is new each time: reply marks errors as logged.
-func errClosing() error { return refusal("the connection is closing") }
+func errClosing() error { return refusal(catalogue.FTPClosing.F()) }
 
 func (d *clientDriver) enter() error {
 	d.mu.Lock()
@@ -226,7 +226,7 @@ func (d *clientDriver) Site(param string) *ftpserver.AnswerCommand {
 	}
 	_, name, ok := strings.Cut(args, " ")
 	if !ok || name == "" {
-		return &ftpserver.AnswerCommand{Code: ftpserver.StatusSyntaxErrorParameters, Message: "usage: SITE CHMOD <mode> <path>"}
+		return &ftpserver.AnswerCommand{Code: ftpserver.StatusSyntaxErrorParameters, Message: catalogue.FTPSiteChmodUsage.F()}
 	}
 	if _, err := d.Stat(d.abs(name)); err != nil {
 		return &ftpserver.AnswerCommand{Code: ftpserver.StatusActionNotTaken, Message: err.Error()}
@@ -238,20 +238,24 @@ func (d *clientDriver) Site(param string) *ftpserver.AnswerCommand {
 // GetHandle and SITE through Site, so these only answer a client that
 // finds a way to call them.
 func unsupported(what string) error {
-	return refusal(what + " is not supported by this server")
+	return refusal(catalogue.FTPUnsupported.F(what))
 }
 
-func (d *clientDriver) Create(string) (afero.File, error) { return nil, unsupported("this command") }
-func (d *clientDriver) Open(string) (afero.File, error)   { return nil, unsupported("this command") }
+func (d *clientDriver) Create(string) (afero.File, error) {
+	return nil, unsupported(catalogue.FTPThisCommand.F())
+}
+func (d *clientDriver) Open(string) (afero.File, error) {
+	return nil, unsupported(catalogue.FTPThisCommand.F())
+}
 func (d *clientDriver) OpenFile(string, int, os.FileMode) (afero.File, error) {
-	return nil, unsupported("this command")
+	return nil, unsupported(catalogue.FTPThisCommand.F())
 }
 func (d *clientDriver) MkdirAll(string, os.FileMode) error {
-	return unsupported("creating folders recursively")
+	return unsupported(catalogue.FTPMkdirAll.F())
 }
-func (d *clientDriver) RemoveAll(string) error          { return unsupported("deleting folders recursively") }
-func (d *clientDriver) Chmod(string, os.FileMode) error { return unsupported("changing permissions") }
-func (d *clientDriver) Chown(string, int, int) error    { return unsupported("changing owners") }
+func (d *clientDriver) RemoveAll(string) error          { return unsupported(catalogue.FTPRemoveAll.F()) }
+func (d *clientDriver) Chmod(string, os.FileMode) error { return unsupported(catalogue.FTPChmod.F()) }
+func (d *clientDriver) Chown(string, int, int) error    { return unsupported(catalogue.FTPChown.F()) }
 
 // GetHandle opens a transfer: a download for O_RDONLY, otherwise an
 // upload. offset is the REST position, if any (ftpserverlib seeks to it
@@ -331,7 +335,7 @@ func (d *clientDriver) upload(name, cmd string, appendMode bool, offset int64) (
 }
 
 func (d *clientDriver) badOffset(name string, offset, size int64) error {
-	return refusal(fmt.Sprintf("cannot resume the upload of %q at byte %d: the file on the server has %d bytes; resume from there, or upload the whole file again", name, offset, size))
+	return refusal(catalogue.FTPBadOffset.F(name, offset, size))
 }
 
 // download is a file being read (RETR, and HASH, which reads through
@@ -378,7 +382,7 @@ func (h *download) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-func (h *download) Write([]byte) (int, error) { return 0, refusal("this file is open for reading") }
+func (h *download) Write([]byte) (int, error) { return 0, refusal(catalogue.FTPOpenForReading.F()) }
 
 func (h *download) Seek(off int64, whence int) (int64, error) { return h.f.Seek(off, whence) }
 
@@ -392,7 +396,7 @@ func (h *download) Close() error {
 			return
 		}
 		dur := time.Since(h.start)
-		h.d.conn.Audit(audit.Download, h.path, "", h.n, dur, auditResult("download", h.failed))
+		h.d.conn.Audit(audit.Download, h.path, "", h.n, dur, auditResult(catalogue.FTPDownloadWord, h.failed))
 		attrs := []any{"path", h.path, "bytes", h.n, "duration", dur.Round(time.Millisecond).String()}
 		if h.failed != nil {
 			h.d.log.Info("download interrupted", append(attrs, "reason", h.failed.Error())...)
@@ -415,7 +419,7 @@ type upload struct {
 	err    error
 }
 
-func (h *upload) Read([]byte) (int, error) { return 0, refusal("this file is open for writing") }
+func (h *upload) Read([]byte) (int, error) { return 0, refusal(catalogue.FTPOpenForWriting.F()) }
 
 func (h *upload) Seek(off int64, whence int) (int64, error) { return h.u.Seek(off, whence) }
 
@@ -481,7 +485,7 @@ func (h *upload) abort(err error, fromNetwork bool) error {
 	}
 	// Whether the part received is discarded or kept for a resume depends
 	// on common.upload_mode, and is decided by the Close that follows.
-	return refusal(fmt.Sprintf("upload of %q interrupted: the data connection was cut before the end of the file", h.u.Path()))
+	return refusal(catalogue.FTPUploadCut.F(h.u.Path()))
 }
 
 // TransferError is ftpserverlib's notice of an ABOR, a broken data
@@ -503,7 +507,7 @@ func (h *upload) Close() error {
 		if h.failed != nil && !h.u.Cancelled() {
 			result = h.failed
 		}
-		h.d.conn.Audit(audit.Upload, h.u.Path(), "", h.u.Written(), dur, auditResult("upload", result))
+		h.d.conn.Audit(audit.Upload, h.u.Path(), "", h.u.Written(), dur, auditResult(catalogue.FTPUploadWord, result))
 		attrs := []any{"path", h.u.Path(), "command", h.cmd, "bytes", h.u.Written(), "duration", dur.Round(time.Millisecond).String()}
 		if h.offset > 0 {
 			attrs = append(attrs, "resumed_at", h.offset)
@@ -540,7 +544,7 @@ func (t *transferReader) Read(p []byte) (int, error) {
 // auditResult is what the audit trail says of a failed transfer: a
 // sentence an administrator can read out to a client, not a socket error
 // (that one goes to the server log with the transfer's log line).
-func auditResult(kind string, err error) error {
+func auditResult(kind catalogue.T, err error) error {
 	var re *replyError
 	var pe *vfs.PathError
 	switch {
@@ -551,5 +555,5 @@ func auditResult(kind string, err error) error {
 	case errors.As(err, &pe):
 		return err
 	}
-	return fmt.Errorf("%s interrupted: the connection was cut before the end of the file", kind)
+	return errors.New(catalogue.FTPTransferCut.F(kind.F()))
 }

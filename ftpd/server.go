@@ -89,6 +89,7 @@ type session struct {
 // New prepares the server: certificates are loaded (or generated) here, so
 // a problem with one stops start-up with the file's name.
 func New(cfg Config, svc *service.Service) (*Server, error) {
+	translateReplies()
 	s := &Server{
 		cfg:      cfg,
 		svc:      svc,

@@ -92,7 +92,7 @@ func TestFTPCurlRefusedName(t *testing.T) {
 		t.Errorf("curl: %v, want exit status 25 (upload failed)", err)
 	}
 	// The sentence users read: the offending character and a safe name.
-	want := `< 553 cannot upload "/Mes documents/Hélène.pdf": name "Hélène.pdf" refused: the character "é" is not allowed (use letters, digits, spaces and - _ . ( )); try "Helene.pdf"`
+	want := `< 553 impossible d'envoyer "/Mes documents/Hélène.pdf" : nom "Hélène.pdf" refusé : le caractère "é" n'est pas autorisé (utilisez des lettres sans accent, des chiffres, des espaces et - _ . ( )) ; essayez "Helene.pdf"`
 	if !strings.Contains(out, want) {
 		t.Errorf("curl's verbose output lacks the line\n%s\n---\n%s", want, out)
 	}
@@ -103,7 +103,7 @@ func TestFTPCurlRefusedName(t *testing.T) {
 
 	// A read-only folder says so.
 	out, err = c.curl("acme", "-v", "-T", src, c.url(sst+"/Documents/Bon.pdf"))
-	if err == nil || !strings.Contains(out, "< 550 ") || !strings.Contains(out, "read-only folder") {
+	if err == nil || !strings.Contains(out, "< 550 ") || !strings.Contains(out, "dossier en lecture seule") {
 		t.Errorf("upload into a read-only mount: %v, want a 550 saying read-only:\n%s", err, out)
 	}
 	mustNotExist(t, env, sstDocsDir+"/Bon.pdf")
@@ -542,21 +542,21 @@ func TestFTPRefusalsInRealClients(t *testing.T) {
 		want string
 	}{
 		{"STOR of a refused name", []string{"-T", src, c.url(mine + "/Hélène.pdf")},
-			"put " + lftpQ(src) + " -o " + lftpQ(mine+"/Hélène.pdf"), "553", `refused: the character "é" is not allowed`},
+			"put " + lftpQ(src) + " -o " + lftpQ(mine+"/Hélène.pdf"), "553", `refusé : le caractère "é" n'est pas autorisé`},
 		{"STOR into a read-only folder", []string{"-T", src, c.url(docs + "/Bon.pdf")},
-			"put " + lftpQ(src) + " -o " + lftpQ(docs+"/Bon.pdf"), "550", "read-only folder"},
+			"put " + lftpQ(src) + " -o " + lftpQ(docs+"/Bon.pdf"), "550", "dossier en lecture seule"},
 		{"RETR of a missing file", []string{"-o", dst, c.url(mine + "/nope.pdf")},
-			"get " + lftpQ(mine+"/nope.pdf") + " -o " + lftpQ(dst), "550", `"/Mes documents/nope.pdf": no such file or folder`},
+			"get " + lftpQ(mine+"/nope.pdf") + " -o " + lftpQ(dst), "550", `"/Mes documents/nope.pdf" : fichier ou dossier introuvable`},
 		{"DELE of a missing file", []string{"-Q", "DELE " + mine + "/nope.pdf", c.url(mine + "/")},
-			"rm " + lftpQ(mine+"/nope.pdf"), "550", `"/Mes documents/nope.pdf": no such file or folder`},
+			"rm " + lftpQ(mine+"/nope.pdf"), "550", `"/Mes documents/nope.pdf" : fichier ou dossier introuvable`},
 		{"MKD of a refused name", []string{"-Q", "MKD " + mine + "/Été 2026", c.url(mine + "/")},
-			"mkdir " + lftpQ(mine+"/Été 2026"), "553", `the character "É" is not allowed`},
+			"mkdir " + lftpQ(mine+"/Été 2026"), "553", `le caractère "É" n'est pas autorisé`},
 		{"RMD of a non-empty folder", []string{"-Q", "RMD " + mine + "/Plein", c.url(mine + "/")},
-			"rmdir " + lftpQ(mine+"/Plein"), "550", "the folder is not empty"},
+			"rmdir " + lftpQ(mine+"/Plein"), "550", "le dossier n'est pas vide"},
 		{"RNFR of a missing file", []string{"-Q", "RNFR " + mine + "/nope.pdf", "-Q", "RNTO " + mine + "/b.pdf", c.url(mine + "/")},
-			"mv " + lftpQ(mine+"/nope.pdf") + " " + lftpQ(mine+"/b.pdf"), "550", `"/Mes documents/nope.pdf": no such file or folder`},
+			"mv " + lftpQ(mine+"/nope.pdf") + " " + lftpQ(mine+"/b.pdf"), "550", `"/Mes documents/nope.pdf" : fichier ou dossier introuvable`},
 		{"RNTO a refused name", []string{"-Q", "RNFR " + facture, "-Q", "RNTO " + mine + "/Facturé.pdf", c.url(mine + "/")},
-			"mv " + lftpQ(facture) + " " + lftpQ(mine+"/Facturé.pdf"), "553", `try "Facture.pdf"`},
+			"mv " + lftpQ(facture) + " " + lftpQ(mine+"/Facturé.pdf"), "553", `essayez "Facture.pdf"`},
 	} {
 		// curl -v shows the server's replies as "< " lines.
 		out, err := c.curl("acme", append([]string{"-v"}, tc.curl...)...)

@@ -233,7 +233,7 @@ func hostOf(remote string) netip.Addr {
 }
 
 // ErrBanned refuses a banned address at accept.
-var ErrBanned = errors.New("too many failed logins from your address: try again later")
+var ErrBanned = catalogue.Error(catalogue.Banned)
 
 // Admit is called at accept, before any handshake: a banned address is
 // refused, and the connection takes a slot of the connection limits. The

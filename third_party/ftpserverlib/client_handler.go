@@ -828,9 +828,9 @@ func (c *clientHandler) TransferClose(transfer io.ReadWriter, err error) {
 	case err == nil && errClose == nil:
 		c.writeMessage(StatusClosingDataConn, "Closing transfer connection")
 	case errClose != nil:
-		c.writeMessage(StatusActionNotTaken, errorMessage(errClose, msgTransfer))
+		c.writeMessage(StatusActionNotTaken, errorMessage(errClose, Replies.TransferFailed))
 	case err != nil:
-		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, msgTransfer))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, Replies.TransferFailed))
 	}
 }
 

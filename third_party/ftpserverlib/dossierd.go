@@ -11,24 +11,28 @@ import (
 	"strings"
 )
 
-// The sentences of the replies this fork rewrote, in one place for the
-// translation catalogue. The library's other replies are unchanged.
-var (
-	msgFeatures    = "Extensions supported:"                   // FEAT, first line
-	msgFeaturesEnd = "End"                                     // FEAT, last line
-	msgUserOK      = "Password required"                       // USER
-	msgPBSZ        = "PBSZ=0"                                  // PBSZ (RFC 4217's reply)
-	msgCLNT        = "Client name recorded"                    // CLNT
-	msgOptsUTF8    = "UTF-8 is always on"                      // OPTS UTF8
-	msgOptsUnknown = "Unknown option"                          // OPTS of anything else
-	msgCWD         = "Working directory changed to "           // CWD, CDUP; + the path
-	msgRNFR        = "File exists, ready for destination name" // RNFR
-	msgRNTO        = "File renamed"                            // RNTO
-	msgDone        = "Command successful"                      // SITE CHOWN, SYMLINK, ALLO
-	msgCOMB        = "Files combined"                          // COMB
-	msgNotImpl     = "Command not implemented"                 // commands and extensions the driver lacks
-	msgTransfer    = "Transfer failed: the data connection was closed before the end"
-)
+// Replies are the sentences of the replies this fork rewrote, in one
+// place; the driver sets them from its translation catalogue before
+// serving. The library's other replies are unchanged.
+var Replies = struct {
+	Features, FeaturesEnd string // FEAT, first and last lines
+	UserOK                string // USER
+	PBSZ                  string // PBSZ (RFC 4217's reply)
+	CLNT                  string // CLNT
+	OptsUTF8, OptsUnknown string // OPTS UTF8, OPTS of anything else
+	CWD                   string // CWD, CDUP; followed by the path
+	RNFR, RNTO            string
+	Done                  string // SITE CHOWN, SYMLINK, ALLO
+	COMB                  string
+	NotImplemented        string // commands and extensions the driver lacks
+	TransferFailed        string // a transfer whose error is not the driver's
+}{
+	Features: "Extensions supported:", FeaturesEnd: "End", UserOK: "Password required", PBSZ: "PBSZ=0",
+	CLNT: "Client name recorded", OptsUTF8: "UTF-8 is always on", OptsUnknown: "Unknown option",
+	CWD: "Working directory changed to ", RNFR: "File exists, ready for destination name", RNTO: "File renamed",
+	Done: "Command successful", COMB: "Files combined", NotImplemented: "Command not implemented",
+	TransferFailed: "Transfer failed: the data connection was closed before the end",
+}
 
 // ErrorReply is implemented by a driver error written for the user: a
 // reply to a command that failed with it carries Reply() alone, as a

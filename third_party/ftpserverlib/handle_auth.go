@@ -31,7 +31,7 @@ func (c *clientHandler) handleUSER(user string) error {
 	}
 
 	c.user = user
-	c.writeMessage(StatusUserOK, msgUserOK)
+	c.writeMessage(StatusUserOK, Replies.UserOK)
 
 	return nil
 }

@@ -64,7 +64,7 @@ func (c *clientHandler) handleCWD(param string) error {
 	if stat, err := c.driver.Stat(pathAbsolute); err == nil {
 		if stat.IsDir() {
 			c.SetPath(pathAbsolute)
-			c.writeMessage(StatusFileOK, msgCWD+pathAbsolute)
+			c.writeMessage(StatusFileOK, Replies.CWD+pathAbsolute)
 		} else {
 			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Can't change directory to %s: Not a Directory", pathAbsolute))
 		}
@@ -148,7 +148,7 @@ func (c *clientHandler) handleCDUP(_ string) error {
 
 	if _, err := c.driver.Stat(parent); err == nil {
 		c.SetPath(parent)
-		c.writeMessage(StatusFileOK, msgCWD+parent)
+		c.writeMessage(StatusFileOK, Replies.CWD+parent)
 	} else {
 		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("CDUP issue: %v", err)))
 	}

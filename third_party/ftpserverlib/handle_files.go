@@ -257,7 +257,7 @@ func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePath
 		return
 	}
 
-	c.writeMessage(StatusFileOK, msgCOMB)
+	c.writeMessage(StatusFileOK, Replies.COMB)
 }
 
 func (c *clientHandler) handleCHMOD(params string) {
@@ -318,7 +318,7 @@ func (c *clientHandler) handleCHOWN(params string) {
 	if err := c.driver.Chown(path, userID, groupID); err != nil {
 		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't chown: %v", err))
 	} else {
-		c.writeMessage(StatusOK, msgDone)
+		c.writeMessage(StatusOK, Replies.Done)
 	}
 }
 
@@ -338,12 +338,12 @@ func (c *clientHandler) handleSYMLINK(params string) {
 
 	if symlinkInt, ok := c.driver.(ClientDriverExtensionSymlink); !ok {
 		// It's not implemented and that's not OK, it must be explicitly refused
-		c.writeMessage(StatusCommandNotImplemented, msgNotImpl)
+		c.writeMessage(StatusCommandNotImplemented, Replies.NotImplemented)
 	} else {
 		if err := symlinkInt.Symlink(oldname, newname); err != nil {
 			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't symlink: %v", err))
 		} else {
-			c.writeMessage(StatusOK, msgDone)
+			c.writeMessage(StatusOK, Replies.Done)
 		}
 	}
 }
@@ -362,7 +362,7 @@ func (c *clientHandler) handleDELE(param string) error {
 func (c *clientHandler) handleRNFR(param string) error {
 	path := c.absPath(param)
 	if _, err := c.driver.Stat(path); err == nil {
-		c.writeMessage(StatusFileActionPending, msgRNFR)
+		c.writeMessage(StatusFileActionPending, Replies.RNFR)
 		c.ctxRnfr = path
 	} else {
 		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf("Couldn't access %s: %v", path, err)))
@@ -376,7 +376,7 @@ func (c *clientHandler) handleRNTO(param string) error {
 
 	if c.ctxRnfr != "" {
 		if err := c.driver.Rename(c.ctxRnfr, dst); err == nil {
-			c.writeMessage(StatusFileOK, msgRNTO)
+			c.writeMessage(StatusFileOK, Replies.RNTO)
 			c.ctxRnfr = ""
 		} else {
 			c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf("Couldn't rename %s to %s: %s",
@@ -507,12 +507,12 @@ func (c *clientHandler) handleALLO(param string) error {
 	}
 
 	if alloInt, ok := c.driver.(ClientDriverExtensionAllocate); !ok {
-		c.writeMessage(StatusNotImplemented, msgNotImpl)
+		c.writeMessage(StatusNotImplemented, Replies.NotImplemented)
 	} else {
 		if errAllocate := alloInt.AllocateSpace(size); errAllocate != nil {
 			c.writeMessage(StatusActionNotTaken, errorMessage(errAllocate, fmt.Sprintf("Couldn't alloInt: %v", errAllocate)))
 		} else {
-			c.writeMessage(StatusOK, msgDone)
+			c.writeMessage(StatusOK, Replies.Done)
 		}
 	}
 

@@ -35,7 +35,7 @@ func (c *clientHandler) handlePROT(param string) error {
 }
 
 func (c *clientHandler) handlePBSZ(_ string) error {
-	c.writeMessage(StatusOK, msgPBSZ)
+	c.writeMessage(StatusOK, Replies.PBSZ)
 
 	return nil
 }
@@ -149,7 +149,7 @@ func (c *clientHandler) handleSTATServer() error {
 }
 
 func (c *clientHandler) handleOptsUtf8() error {
-	c.writeMessage(StatusOK, msgOptsUTF8)
+	c.writeMessage(StatusOK, Replies.OptsUTF8)
 
 	return nil
 }
@@ -194,7 +194,7 @@ func (c *clientHandler) handleOPTS(param string) error {
 		}
 	}
 
-	c.writeMessage(StatusSyntaxErrorNotRecognised, msgOptsUnknown)
+	c.writeMessage(StatusSyntaxErrorNotRecognised, Replies.OptsUnknown)
 
 	return nil
 }
@@ -207,14 +207,14 @@ func (c *clientHandler) handleNOOP(_ string) error {
 
 func (c *clientHandler) handleCLNT(param string) error {
 	c.setClientVersion(param)
-	c.writeMessage(StatusOK, msgCLNT)
+	c.writeMessage(StatusOK, Replies.CLNT)
 
 	return nil
 }
 
 func (c *clientHandler) handleFEAT(_ string) error {
-	c.writeLine(fmt.Sprintf("%d-%s", StatusSystemStatus, msgFeatures))
-	defer c.writeMessage(StatusSystemStatus, msgFeaturesEnd)
+	c.writeLine(fmt.Sprintf("%d-%s", StatusSystemStatus, Replies.Features))
+	defer c.writeMessage(StatusSystemStatus, Replies.FeaturesEnd)
 
 	features := []string{
 		"CLNT",
@@ -377,14 +377,14 @@ func (c *clientHandler) handleAVBL(param string) error {
 
 		c.writeMessage(StatusFileStatus, strconv.FormatInt(available, 10))
 	} else {
-		c.writeMessage(StatusNotImplemented, msgNotImpl)
+		c.writeMessage(StatusNotImplemented, Replies.NotImplemented)
 	}
 
 	return nil
 }
 
 func (c *clientHandler) handleNotImplemented(_ string) error {
-	c.writeMessage(StatusCommandNotImplemented, msgNotImpl)
+	c.writeMessage(StatusCommandNotImplemented, Replies.NotImplemented)
 
 	return nil
 }

@@ -1,0 +1,83 @@
+package catalogue_test
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/dossierd/dossierd/catalogue"
+	"github.com/dossierd/dossierd/names"
+	"github.com/dossierd/dossierd/vfs"
+)
+
+var verbRE = regexp.MustCompile(`%[-+# 0]*[0-9]*(\.[0-9]+)?[a-zA-Z%]`)
+
+// TestEverySentenceInBothLanguages reads the catalogue's sources for its
+// T literals: each has a French and an English text with the same format
+// verbs in the same order, so that one call fills both.
+func TestEverySentenceInBothLanguages(t *testing.T) {
+	files, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	litRE := regexp.MustCompile("(?s)(\\w+)\\s*(?:=\\s*T)?\\{\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`),\\s*(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`)\\s*\\}")
+	n := 0
+	for _, f := range files {
+		if !strings.HasSuffix(f.Name(), ".go") || strings.HasSuffix(f.Name(), "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range litRE.FindAllStringSubmatch(string(src), -1) {
+			n++
+			fr, en := m[2], m[3]
+			if len(fr) <= 2 || len(en) <= 2 {
+				t.Errorf("%s: %s has an empty text", f.Name(), m[1])
+			}
+			if a, b := verbRE.FindAllString(fr, -1), verbRE.FindAllString(en, -1); !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: %s: French verbs %v, English %v", f.Name(), m[1], a, b)
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("read only %d sentences: the pattern no longer matches the sources", n)
+	}
+}
+
+// TestRefusalsInFrench: what users read by default, for a few refusals
+// that matter (the one a sync tool meets when it deletes a folder, a
+// refused name, a full disk, the size limit).
+func TestRefusalsInFrench(t *testing.T) {
+	if catalogue.Current() != catalogue.French {
+		t.Fatalf("default language %q, want French", catalogue.Current())
+	}
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{&vfs.PathError{Op: "delete folder", Path: "/Mes documents/a", Err: vfs.ErrNotEmpty},
+			`impossible de supprimer le dossier "/Mes documents/a" : le dossier n'est pas vide`},
+		{&vfs.PathError{Op: "upload", Path: "/Mes documents/x.pdf", Err: vfs.ErrNoSpace},
+			`impossible d'envoyer "/Mes documents/x.pdf" : le disque du serveur est plein`},
+		{&vfs.PathError{Op: "upload", Path: "/Mes documents/x.pdf", Err: vfs.ErrTooLarge, Limit: 2048 << 20},
+			`impossible d'envoyer "/Mes documents/x.pdf" : fichier trop volumineux : 2048 Mo au maximum par fichier`},
+		{&vfs.PathError{Op: "create folder", Path: "/Mes documents/a", Err: vfs.ErrExists},
+			`impossible de créer le dossier "/Mes documents/a" : un fichier ou un dossier de ce nom existe déjà`},
+	} {
+		if got := tt.err.Error(); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%q, want %q", got, tt.want)
+		}
+	}
+	want := `nom "Convocation Hélène l'été.pdf" refusé : le caractère "é" n'est pas autorisé (utilisez des lettres sans accent, des chiffres, des espaces et - _ . ( )) ; essayez "Convocation Helene l ete.pdf"`
+	if got := names.Check("Convocation Hélène l'été.pdf").Error(); got != want {
+		t.Errorf("refused name: %q, want %q", got, want)
+	}
+	if err := catalogue.Error(catalogue.Banned); !errors.Is(err, err) || !strings.Contains(err.Error(), "réessayez plus tard") {
+		t.Errorf("sentence error: %v", err)
+	}
+}
