@@ -67,6 +67,28 @@ type Service struct {
 	mu     sync.Mutex
 	conns  map[uint64]*Conn
 	nextID atomic.Uint64
+
+	refusals logThrottle // "connection refused" lines
+}
+
+// logThrottle lets a repeated log line through at most once a second.
+type logThrottle struct {
+	mu    sync.Mutex
+	last  time.Time
+	quiet int
+}
+
+// allow reports whether a line may be written now, and how many were
+// held back since the last one.
+func (t *logThrottle) allow(now time.Time) (ok bool, suppressed int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.Sub(t.last) < time.Second {
+		t.quiet++
+		return false, 0
+	}
+	suppressed, t.quiet, t.last = t.quiet, 0, now
+	return true, suppressed
 }
 
 // New makes the service.
@@ -248,7 +270,11 @@ func (s *Service) Admit(remote net.Addr) (release func(), err error) {
 	}
 	release, err = s.opts.Limits.Admit(ip)
 	if err != nil {
-		s.log.Warn("connection refused", "remote", remote.String(), "reason", err.Error())
+		// One client over the limits retries at once, in a loop: a line
+		// a second says so, with the count of those not logged.
+		if ok, quiet := s.refusals.allow(time.Now()); ok {
+			s.log.Warn("connection refused", "remote", remote.String(), "reason", err.Error(), "suppressed", quiet)
+		}
 		// A client that logged in from this address is not guessing: a sync
 		// tool opening more connections than the limit is refused, not
 		// banned.

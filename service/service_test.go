@@ -143,3 +143,19 @@ func TestRefresh(t *testing.T) {
 		t.Errorf("%d connections still registered", n)
 	}
 }
+
+func TestLogThrottle(t *testing.T) {
+	var th logThrottle
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	if ok, _ := th.allow(t0); !ok {
+		t.Fatal("first line held back")
+	}
+	for i := range 5 {
+		if ok, _ := th.allow(t0.Add(time.Duration(i+1) * 100 * time.Millisecond)); ok {
+			t.Fatalf("line %d within the second let through", i)
+		}
+	}
+	if ok, n := th.allow(t0.Add(1100 * time.Millisecond)); !ok || n != 5 {
+		t.Errorf("after a second: ok=%v suppressed=%d, want true 5", ok, n)
+	}
+}
