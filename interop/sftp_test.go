@@ -3,7 +3,7 @@
 // would check: the listing, the bytes on disk, the refusals, the mtimes.
 //
 // The client binaries come from the system (Debian: openssh-client,
-// sshpass, rclone). Without them the tests skip, except under CI (the CI
+// sshpass, rclone, lftp, curl, filezilla for fzsftp). Without them the tests skip, except under CI (the CI
 // variable is set), where a missing binary is a failure: CI must run them.
 package interop
 
