@@ -187,6 +187,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 	if len(cfg.FTPD.Bindings) > 0 {
 		d.FTP, err = ftpd.New(ftpdConfig(cfg), d.Service)
 		if err == nil {
+			logCertificates(cfg.FTPD, log)
 			d.FTPAddrs, err = d.FTP.Listen()
 		}
 		if err != nil {
@@ -199,6 +200,29 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		}
 	}
 	return d, nil
+}
+
+// logCertificates logs the fingerprint of each certificate the FTP
+// bindings use (ftpd.New has loaded or generated them), for users to
+// compare with what FileZilla shows.
+func logCertificates(f config.FTPD, log *slog.Logger) {
+	seen := map[string]bool{}
+	for _, b := range f.Bindings {
+		file := b.CertificateFile
+		if file == "" {
+			file = f.CertificateFile
+		}
+		if file == "" || seen[file] {
+			continue
+		}
+		seen[file] = true
+		fp, err := CertificateFingerprint(file)
+		if err != nil {
+			log.Warn("FTPS certificate fingerprint", "file", file, "err", err)
+			continue
+		}
+		log.Info("FTPS certificate", "file", file, "fingerprint_sha256", fp)
+	}
 }
 
 // roleLimits resolves common.max_sessions and max_upload_file_size with

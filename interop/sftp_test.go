@@ -3,7 +3,7 @@
 // would check: the listing, the bytes on disk, the refusals, the mtimes.
 //
 // The client binaries come from the system (Debian: openssh-client,
-// sshpass, rclone). Without them the tests skip, except under CI (the CI
+// sshpass, rclone, lftp, curl, filezilla for fzsftp). Without them the tests skip, except under CI (the CI
 // variable is set), where a missing binary is a failure: CI must run them.
 package interop
 
@@ -353,7 +353,9 @@ func TestSFTPCLIRefusals(t *testing.T) {
 	before := onDisk(t, env)
 
 	// Read-only mount and virtual folders: sftp fails (exit status) and
-	// says "Permission denied"; nothing is written.
+	// says "Failure" (it never prints the server's sentence, and the
+	// status is FAILURE so that FileZilla prints it: sftpd handlers.fail);
+	// nothing is written.
 	for _, tc := range []struct{ cmd, disk string }{
 		{"put " + q(src) + " " + q(sst+"/Documents/x.pdf"), "sessions/S2026-014/clients/C0042/x.pdf"},
 		{"put " + q(src) + " " + q(sst+"/Commun/x.pdf"), "sessions/S2026-014/commun-clients/x.pdf"},
@@ -369,8 +371,8 @@ func TestSFTPCLIRefusals(t *testing.T) {
 		out, err := c.run("acme", tc.cmd)
 		if err == nil {
 			t.Errorf("%s: sftp succeeded, want a refusal\n%s", tc.cmd, out)
-		} else if !strings.Contains(out, "Permission denied") {
-			t.Errorf("%s: want \"Permission denied\" in the output:\n%s", tc.cmd, out)
+		} else if !strings.Contains(out, "Failure") {
+			t.Errorf("%s: want \"Failure\" in the output:\n%s", tc.cmd, out)
 		}
 		if tc.disk != "" {
 			mustNotExist(t, env, tc.disk)

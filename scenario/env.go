@@ -36,6 +36,13 @@ type Env struct {
 // the configuration before start.
 func Start(t testing.TB, mutate func(*config.Config)) *Env {
 	t.Helper()
+	return StartLogging(t, mutate, nil)
+}
+
+// StartLogging is Start with the daemon's log records sent to h (nil: the
+// default, discarded unless -v), for tests of what the log says.
+func StartLogging(t testing.TB, mutate func(*config.Config), h slog.Handler) *Env {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Default(dir)
 	cfg.SFTPD.Bindings = []config.Binding{{Address: "127.0.0.1", Port: 0}}
@@ -49,10 +56,13 @@ func Start(t testing.TB, mutate func(*config.Config)) *Env {
 	if mutate != nil {
 		mutate(cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if h == nil {
+		h = slog.NewTextHandler(io.Discard, nil)
+		if testing.Verbose() {
+			h = slog.NewTextHandler(os.Stderr, nil)
+		}
 	}
+	log := slog.New(h)
 	d, err := daemon.New(cfg, log)
 	if err != nil {
 		t.Fatalf("daemon: %v", err)

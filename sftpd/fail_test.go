@@ -10,11 +10,13 @@ import (
 
 	"github.com/pkg/sftp"
 
+	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/vfs"
 )
 
 // TestStatusOfEverySentinel: each vfs refusal gets its SFTP status code
-// and its sentence, and an error that is not a vfs sentence never reaches
+// and its sentence — FAILURE, whose text FileZilla shows, for all but
+// not-found (handlers.fail says why), and an error that is not a vfs sentence never reaches
 // the client with its text (it may name physical paths).
 func TestStatusOfEverySentinel(t *testing.T) {
 	h := &handlers{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -24,8 +26,10 @@ func TestStatusOfEverySentinel(t *testing.T) {
 		text string
 	}{
 		{vfs.ErrNotFound, sftp.ErrSSHFxNoSuchFile, "no such file or folder"},
-		{vfs.ErrPermission, sftp.ErrSSHFxPermissionDenied, "read-only folder"},
-		{vfs.ErrReadOnly, sftp.ErrSSHFxPermissionDenied, "read-only folder"},
+		{vfs.ErrPermission, sftp.ErrSSHFxFailure, "read-only folder"},
+		{vfs.ErrReadOnly, sftp.ErrSSHFxFailure, "read-only folder"},
+		{vfs.ErrName, sftp.ErrSSHFxFailure, `name "x" refused`},
+		{vfs.ErrCancelled, sftp.ErrSSHFxFailure, "cancelled"},
 		{vfs.ErrExists, sftp.ErrSSHFxFailure, "already exists"},
 		{vfs.ErrNotEmpty, sftp.ErrSSHFxFailure, "the folder is not empty"},
 		{vfs.ErrIsDir, sftp.ErrSSHFxFailure, "it is a folder"},
@@ -39,7 +43,11 @@ func TestStatusOfEverySentinel(t *testing.T) {
 		{vfs.ErrBusy, sftp.ErrSSHFxFailure, "an upload is in progress there"},
 		{vfs.ErrFailed, sftp.ErrSSHFxFailure, "the server could not complete the operation"},
 	} {
-		err := h.fail("rename", "/a/x", &vfs.PathError{Op: "rename", Path: "/a/x", Err: tt.kind, Limit: 1})
+		pe := &vfs.PathError{Op: "rename", Path: "/a/x", Err: tt.kind, Limit: 1}
+		if tt.kind == vfs.ErrName {
+			pe.Name = &names.Error{Name: "x", Reason: "the character \"#\" is not allowed", Suggestion: "x"}
+		}
+		err := h.fail("rename", "/a/x", pe)
 		if !errors.Is(err, tt.code) || !strings.Contains(err.Error(), tt.text) {
 			t.Errorf("%v: %v (code %v), want %v with %q", tt.kind, err, errors.Is(err, tt.code), tt.code, tt.text)
 		}

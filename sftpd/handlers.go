@@ -70,12 +70,24 @@ func (h *handlers) fail(op, p string, err error) error {
 		pe = &vfs.PathError{Op: op, Path: p, Err: vfs.ErrFailed, Sys: err}
 		err = pe
 	}
+	// The code decides whether the user reads the sentence. FileZilla
+	// (fzsftp, src/putty/sftp.c fxp_got_status) prints the server's text
+	// only for codes from SSH_FX_FAILURE up ("received failure with
+	// description '…'"); for NO_SUCH_FILE and PERMISSION_DENIED it prints
+	// "no such file or directory" / "permission denied" alone. So every
+	// refusal is FAILURE, read-only folders included, except not-found:
+	// its sentence says no more than FileZilla's words, and pkg/sftp (rclone,
+	// sync tools) turns NO_SUCH_FILE into fs.ErrNotExist, which is how they
+	// tell a missing file from a failure. The price: OpenSSH's sftp, which
+	// never prints the server's text (sftp-client.c: fx2txt(status)), says
+	// "Failure" rather than "Permission denied" for a read-only folder;
+	// WinSCP shows the text whatever the code. No code stops FileZilla from
+	// retrying a refused upload: fzsftp reports every server refusal as
+	// the same Done 0 (psftp.c), which FileZilla's queue retries
+	// (ARCHITECTURE.md, sftpd).
 	code := sftp.ErrSSHFxFailure
-	switch {
-	case errors.Is(err, vfs.ErrNotFound):
+	if errors.Is(err, vfs.ErrNotFound) {
 		code = sftp.ErrSSHFxNoSuchFile
-	case errors.Is(err, vfs.ErrPermission), errors.Is(err, vfs.ErrReadOnly):
-		code = sftp.ErrSSHFxPermissionDenied
 	}
 	attrs := []any{"op", op, "path", p, "err", err.Error()}
 	if pe.Sys != nil {

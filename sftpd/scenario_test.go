@@ -85,10 +85,13 @@ func (c *sftpClient) Kind(err error) scenario.Kind {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return scenario.NotFound
-	case errors.Is(err, fs.ErrPermission):
-		return scenario.Denied
 	}
-	if strings.Contains(c.Message(err), "refused") {
+	// Refusals other than not-found are FAILURE statuses (handlers.fail):
+	// the sentence tells them apart.
+	switch msg := c.Message(err); {
+	case strings.Contains(msg, "read-only folder"):
+		return scenario.Denied
+	case strings.Contains(msg, "refused"):
 		return scenario.BadName
 	}
 	return scenario.Failed

@@ -102,6 +102,9 @@ func New(cfg Config, svc *service.Service) (*Server, error) {
 			return nil, fmt.Errorf("sftpd: %w", err)
 		}
 		s.ssh.AddHostKey(signer)
+		// What FileZilla shows when it first meets the server (and
+		// OpenSSH, ssh-keygen -lf): users compare it with this line.
+		s.log.Info("host key", "file", p, "type", signer.PublicKey().Type(), "fingerprint", ssh.FingerprintSHA256(signer.PublicKey()))
 	}
 	return s, nil
 }

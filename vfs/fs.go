@@ -204,8 +204,8 @@ func (i *FileInfo) ModTime() time.Time { return i.mtime }
 func (i *FileInfo) IsDir() bool        { return i.mode.IsDir() }
 func (i *FileInfo) Sys() any           { return i.sys }
 
-func virtualInfo(name string, t *Tree) *FileInfo {
-	return &FileInfo{name: name, mode: fs.ModeDir | 0o555, mtime: t.Built()}
+func virtualInfo(name string) *FileInfo {
+	return &FileInfo{name: name, mode: fs.ModeDir | 0o555, mtime: virtualMtime}
 }
 
 func physicalInfo(name string, fi fs.FileInfo, writable bool) *FileInfo {
@@ -261,7 +261,7 @@ func (f *FS) Stat(vpath string) (*FileInfo, error) {
 		return nil, err
 	}
 	if loc.Virtual() {
-		return virtualInfo(baseName(loc.Path), f.Tree()), nil
+		return virtualInfo(baseName(loc.Path)), nil
 	}
 	if u := f.upload(loc.Path); u != nil {
 		if fi, err := u.file.Stat(); err == nil {
@@ -288,7 +288,7 @@ func (f *FS) List(vpath string) ([]*FileInfo, error) {
 		out := make([]*FileInfo, 0, len(names))
 		for i, n := range names {
 			if mounts[i] == nil {
-				out = append(out, virtualInfo(n, t))
+				out = append(out, virtualInfo(n))
 				continue
 			}
 			mr, err := f.root(mounts[i])

@@ -266,3 +266,49 @@ func TestSymlinkStaysInMount(t *testing.T) {
 	}
 	f.Close()
 }
+
+// virtualTimes lists the virtual folders of fs (/, /Sessions and each
+// session's folder) with the modification time a client sees for them,
+// from Stat and from the listing of their parent.
+func virtualTimes(t *testing.T, fs *FS) map[string]time.Time {
+	t.Helper()
+	out := map[string]time.Time{}
+	for _, dir := range []string{"/", "/Sessions"} {
+		fi, err := fs.Stat(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["stat "+dir] = fi.ModTime()
+		list, err := fs.List(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list {
+			if dir == "/Sessions" || e.Name() == "Sessions" {
+				out["list "+dir+" "+e.Name()] = e.ModTime()
+			}
+		}
+	}
+	if len(out) < 4 {
+		t.Fatalf("virtual folders: %v, want /, /Sessions and a session", out)
+	}
+	return out
+}
+
+// TestVirtualFolderTimesStable: the virtual folders show the same time to
+// every login and across tree rebuilds (FileZilla's directory comparison
+// must not see them change), a second apart.
+func TestVirtualFolderTimesStable(t *testing.T) {
+	fs, _ := newTestFS(t, UploadAtomic)
+	first := virtualTimes(t, fs)
+	time.Sleep(1100 * time.Millisecond) // past the one-second truncation
+	fs.SetTree(NewTree(Identity{Role: RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout()))
+	other, _ := newTestFS(t, UploadAtomic) // another login
+	for what, got := range map[string]map[string]time.Time{"after a rebuild": virtualTimes(t, fs), "for another login": virtualTimes(t, other)} {
+		for k, want := range first {
+			if !got[k].Equal(want) {
+				t.Errorf("%s, %s: %s, want %s as before", what, k, got[k], want)
+			}
+		}
+	}
+}

@@ -97,14 +97,13 @@ type Tree struct {
 	mounts   map[string]*Mount   // by virtual path
 	children map[string][]string // virtual folder -> sorted child names
 	writable []string            // virtual paths of writable mounts, for hints
-	built    time.Time
 }
 
 // NewTree builds the tree of SPEC section 3 for id. Sessions whose code or
 // folder is not a single safe path element are left out rather than risk a
 // path outside sessions/<code>.
 func NewTree(id Identity, l Layout) *Tree {
-	t := &Tree{mounts: map[string]*Mount{}, children: map[string][]string{"/": nil}, built: time.Now().Truncate(time.Second)}
+	t := &Tree{mounts: map[string]*Mount{}, children: map[string][]string{"/": nil}}
 	perm := func(kind string) bool { return l.Permissions[id.Role][kind] }
 	if id.Role == RoleStaff {
 		t.add(&Mount{Path: "/", Dir: ".", Kind: MountRoot, Writable: perm(MountRoot)})
@@ -267,6 +266,12 @@ func (t *Tree) WritableHint() string {
 	}
 }
 
-// Built is when the tree was made: the modification time shown for its
-// virtual folders, stable for a whole connection so sync clients stay calm.
-func (t *Tree) Built() time.Time { return t.built }
+// virtualMtime is the modification time of every virtual folder (/,
+// /Sessions, /Sessions/<folder>): the server's start, one value for the
+// process. A tree is built per login and rebuilt on directory changes, so
+// its build time differed between logins and moved under a connected
+// client, and FileZilla's directory comparison flagged the folders as
+// changed. The newest mtime below would mean a stat of every mount on each
+// listing and would move at each upload; the start time costs nothing and
+// moves only at a restart.
+var virtualMtime = time.Now().Truncate(time.Second)

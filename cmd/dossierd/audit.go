@@ -11,6 +11,11 @@ import (
 	"github.com/dossierd/dossierd/audit"
 )
 
+// auditTime is how the table prints an event's time: local, with its UTC
+// offset, so a line read after a change of daylight saving time, or on a
+// machine in another zone, still names one instant.
+const auditTime = "2006-01-02 15:04:05 -07:00"
+
 func (c *cli) auditCmd() *cobra.Command {
 	var f audit.Filter
 	var since, until string
@@ -52,7 +57,7 @@ func (c *cli) auditCmd() *cobra.Command {
 				if e.Target != "" {
 					p += " -> " + e.Target
 				}
-				t.row(e.Time.Local().Format(time.DateTime), e.Login, e.Protocol, e.Remote, e.Action, p, e.Bytes, e.Result)
+				t.row(e.Time.Local().Format(auditTime), e.Login, e.Protocol, e.Remote, e.Action, p, e.Bytes, e.Result)
 			}
 			return t.flush()
 		}),

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,10 +180,15 @@ func TestAuditCommandFindsTransfers(t *testing.T) {
 		t.Errorf("--login jdupont --action download: %+v, want nothing", got)
 	}
 
-	// The table, for people.
+	// The table, for people, its times local with their UTC offset.
 	table := auditCLI(t, cfg, "--path", "Rapport audit")
 	if !strings.Contains(table, "jdupont") || !strings.Contains(table, "FTPS") || !strings.Contains(table, up) || !strings.Contains(table, "120000") {
 		t.Errorf("audit table lacks the upload's login, protocol, path or bytes:\n%s", table)
+	}
+	upload, _ := find(auditJSON(t, cfg, "--action", "upload"), "jdupont", audit.Upload, up)
+	when := upload.Time.Local().Format("2006-01-02 15:04:05 -07:00")
+	if !slices.ContainsFunc(strings.Split(table, "\n"), func(l string) bool { return strings.HasPrefix(l, when+" ") && strings.Contains(l, up) }) {
+		t.Errorf("audit table: no line of the upload starts with its time and zone %q:\n%s", when, table)
 	}
 }
 
