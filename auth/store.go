@@ -100,6 +100,22 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 	return g, nil
 }
 
+// Probe tells whether the database can serve the daemon, for health
+// checks: within ctx it must begin a write transaction (the connections
+// begin IMMEDIATE, so this takes the write lock that the audit trail, the
+// defender and the admin commands need; nothing is written) and read the
+// generation counter. A lock held elsewhere past ctx (a stuck sqlite3
+// shell, a wedged process) or a damaged file fails it.
+func (s *Store) Probe(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var g int64
+	return tx.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g)
+}
+
 // migrations are applied in order, each in its own transaction together
 // with the PRAGMA user_version that records it. Never edit one that has
 // shipped: append a new one.

@@ -42,6 +42,9 @@ func Start(t testing.TB, mutate func(*config.Config)) *Env {
 	cfg.FTPD.PassivePortRange = passiveRange()
 	cfg.Common.GraceTime = 2
 	cfg.DataProvider.PollInterval = 1
+	// Off, as parallel Envs cannot share the default port; tests that
+	// scrape it set a free one.
+	cfg.Telemetry.BindPort = 0
 	if mutate != nil {
 		mutate(cfg)
 	}
