@@ -307,7 +307,11 @@ func (d *Daemon) Run(ctx context.Context) {
 	if d.Telemetry != nil {
 		wg.Go(d.Telemetry.Serve)
 	}
+	// The listeners were bound in New: connections queue in the kernel
+	// until the Serve loops above take them, so the daemon is ready now.
+	d.notify("READY=1")
 	<-ctx.Done()
+	d.notify("STOPPING=1")
 	d.log.Info("shutting down", "grace_time_s", d.Config.Common.GraceTime)
 	grace, cancel := context.WithTimeout(context.Background(), time.Duration(d.Config.Common.GraceTime)*time.Second)
 	defer cancel()
