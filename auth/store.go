@@ -116,8 +116,7 @@ func (s *Store) Probe(ctx context.Context) error {
 	return tx.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g)
 }
 
-// migrations are applied in order, each in its own transaction together
-// with the PRAGMA user_version that records it. Never edit one that has
+// migrations are applied in order (migrate). Never edit one that has
 // shipped: append a new one.
 var migrations = []string{
 	// 1: accounts, sessions, enrollments, generation.
@@ -178,46 +177,42 @@ CREATE TRIGGER enrollments_delete AFTER DELETE ON enrollments BEGIN UPDATE gener
 `,
 }
 
-// migrate applies the migrations the file lacks. The version is read inside
-// each (immediate) transaction, so two processes opening a new file at the
-// same time do not both apply a migration: the second waits for the first
-// and then finds nothing to do.
+// migrate brings the schema up to date: forward only, every missing
+// migration and the PRAGMA user_version that records them in one
+// transaction, so that an upgrade across several versions either
+// completes or leaves the file as it was. The transaction is IMMEDIATE
+// (dsnParams) and reads the version after taking the write lock, so two
+// processes opening a file at the same time do not both migrate it: the
+// second waits for the first and then finds nothing to do.
 func (s *Store) migrate(ctx context.Context) error {
-	for {
-		done, err := s.migrateOne(ctx)
-		if err != nil || done {
-			return err
-		}
-	}
-}
-
-func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer tx.Rollback()
 	var version int
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return false, err
+		return err
 	}
 	switch {
 	case version > len(migrations):
-		return false, fmt.Errorf("schema version %d is newer than this program knows (%d); upgrade dossierd", version, len(migrations))
+		return fmt.Errorf("the database was written by a newer dossierd (schema %d, this binary knows %d): upgrade dossierd, or restore a backup made by this version", version, len(migrations))
 	case version == len(migrations):
-		return true, nil
+		return nil
 	}
-	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	for v := version; v < len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
 	}
-	// PRAGMA takes no parameters; version is an int we computed.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+1)); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	// PRAGMA takes no parameters; the version is a number we computed.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return fmt.Errorf("migrations %d-%d: %w", version+1, len(migrations), err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+		return fmt.Errorf("migrations %d-%d: %w", version+1, len(migrations), err)
 	}
-	return false, nil
+	return nil
 }
 
 // write runs fn in a write transaction and commits it if fn succeeds.
