@@ -93,8 +93,14 @@ func (s *Store) DB() *sql.DB { return s.db }
 // the transaction that makes the change, so a reader that sees the change
 // sees the new number too. The daemon polls it to know when to reload.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
+	return readGeneration(ctx, s.db)
+}
+
+func readGeneration(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int64, error) {
 	var g int64
-	if err := s.db.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g); err != nil {
 		return 0, fmt.Errorf("reading directory generation: %w", err)
 	}
 	return g, nil
@@ -112,8 +118,8 @@ func (s *Store) Probe(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	var g int64
-	return tx.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g)
+	_, err = readGeneration(ctx, tx)
+	return err
 }
 
 // migrations are applied in order (migrate). Never edit one that has

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,12 +29,7 @@ import (
 // give them back.
 func accountsOf(t *testing.T, db string) []auth.Account {
 	t.Helper()
-	s, err := auth.Open(db, auth.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	list, err := s.Accounts(context.Background())
+	list, err := openStore(t, db).Accounts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,14 +41,7 @@ func accountsOf(t *testing.T, db string) []auth.Account {
 // serves the same accounts.
 func TestBackupWhileBusy(t *testing.T) {
 	env := scenario.Start(t, nil)
-	cfg := filepath.Join(t.TempDir(), "sftpgo.json")
-	data, _ := json.Marshal(map[string]any{
-		"data_provider": map[string]any{"name": env.Config.DataProvider.Name},
-		"storage":       map[string]any{"root": env.Config.Storage.Root, "shared_folder": env.Config.Storage.SharedFolder},
-	})
-	if err := os.WriteFile(cfg, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := cliConfig(t, env)
 
 	var stop atomic.Bool
 	var uploads atomic.Int64
