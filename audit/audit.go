@@ -126,6 +126,10 @@ func NewRecorder(ctx context.Context, db *sql.DB, log *slog.Logger) (*Recorder, 
 	return r, nil
 }
 
+// Len is the number of events queued and not yet written, for telemetry:
+// a queue that keeps growing means the database does not keep up.
+func (r *Recorder) Len() int { return len(r.ch) }
+
 // Record queues an event and logs it; it never blocks a transfer.
 func (r *Recorder) Record(e Event) {
 	if r == nil {

@@ -93,15 +93,36 @@ func (s *Store) DB() *sql.DB { return s.db }
 // the transaction that makes the change, so a reader that sees the change
 // sees the new number too. The daemon polls it to know when to reload.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
+	return readGeneration(ctx, s.db)
+}
+
+func readGeneration(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int64, error) {
 	var g int64
-	if err := s.db.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g); err != nil {
 		return 0, fmt.Errorf("reading directory generation: %w", err)
 	}
 	return g, nil
 }
 
-// migrations are applied in order, each in its own transaction together
-// with the PRAGMA user_version that records it. Never edit one that has
+// Probe tells whether the database can serve the daemon, for health
+// checks: within ctx it must begin a write transaction (the connections
+// begin IMMEDIATE, so this takes the write lock that the audit trail, the
+// defender and the admin commands need; nothing is written) and read the
+// generation counter. A lock held elsewhere past ctx (a stuck sqlite3
+// shell, a wedged process) or a damaged file fails it.
+func (s *Store) Probe(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = readGeneration(ctx, tx)
+	return err
+}
+
+// migrations are applied in order (migrate). Never edit one that has
 // shipped: append a new one.
 var migrations = []string{
 	// 1: accounts, sessions, enrollments, generation.
@@ -162,46 +183,42 @@ CREATE TRIGGER enrollments_delete AFTER DELETE ON enrollments BEGIN UPDATE gener
 `,
 }
 
-// migrate applies the migrations the file lacks. The version is read inside
-// each (immediate) transaction, so two processes opening a new file at the
-// same time do not both apply a migration: the second waits for the first
-// and then finds nothing to do.
+// migrate brings the schema up to date: forward only, every missing
+// migration and the PRAGMA user_version that records them in one
+// transaction, so that an upgrade across several versions either
+// completes or leaves the file as it was. The transaction is IMMEDIATE
+// (dsnParams) and reads the version after taking the write lock, so two
+// processes opening a file at the same time do not both migrate it: the
+// second waits for the first and then finds nothing to do.
 func (s *Store) migrate(ctx context.Context) error {
-	for {
-		done, err := s.migrateOne(ctx)
-		if err != nil || done {
-			return err
-		}
-	}
-}
-
-func (s *Store) migrateOne(ctx context.Context) (done bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer tx.Rollback()
 	var version int
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return false, err
+		return err
 	}
 	switch {
 	case version > len(migrations):
-		return false, fmt.Errorf("schema version %d is newer than this program knows (%d); upgrade dossierd", version, len(migrations))
+		return fmt.Errorf("the database was written by a newer dossierd (schema %d, this binary knows %d): upgrade dossierd, or restore a backup made by this version", version, len(migrations))
 	case version == len(migrations):
-		return true, nil
+		return nil
 	}
-	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	for v := version; v < len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
 	}
-	// PRAGMA takes no parameters; version is an int we computed.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, version+1)); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	// PRAGMA takes no parameters; the version is a number we computed.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return fmt.Errorf("migrations %d-%d: %w", version+1, len(migrations), err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("migration %d: %w", version+1, err)
+		return fmt.Errorf("migrations %d-%d: %w", version+1, len(migrations), err)
 	}
-	return false, nil
+	return nil
 }
 
 // write runs fn in a write transaction and commits it if fn succeeds.

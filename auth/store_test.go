@@ -121,8 +121,9 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 	s.Close()
 	_, err = Open(path, Options{})
-	if err == nil || !strings.Contains(err.Error(), "newer") {
-		t.Fatalf("Open of a newer schema: %v, want an error saying it is newer", err)
+	want := fmt.Sprintf("the database was written by a newer dossierd (schema %d, this binary knows %d)", len(migrations)+1, len(migrations))
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Open of a newer schema: %v, want %q", err, want)
 	}
 }
 

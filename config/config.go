@@ -17,6 +17,8 @@ type Config struct {
 	Tree         Tree         `mapstructure:"tree"`
 	Filenames    Filenames    `mapstructure:"filenames"`
 	Audit        Audit        `mapstructure:"audit"`
+	Telemetry    Telemetry    `mapstructure:"telemetry"`
+	Log          Log          `mapstructure:"log"`
 	// Dir is the folder relative paths were resolved against (the config
 	// file's folder, or the working directory when there is no file).
 	// Source is the file read, "" for embedded defaults.
@@ -228,6 +230,28 @@ type Audit struct {
 	RetentionDays int `mapstructure:"retention_days"`
 }
 
+// Telemetry configures the HTTP listener of /metrics and /healthz
+// (SFTPGo's telemetry section: same keys, same defaults).
+type Telemetry struct {
+	BindAddress string `mapstructure:"bind_address"`
+	// BindPort 0 disables the listener, as in SFTPGo.
+	BindPort int `mapstructure:"bind_port"`
+}
+
+// Log configures the server's log lines on standard error.
+type Log struct {
+	// Format is "text" (key=value) or "json" (one object a line).
+	Format string `mapstructure:"format"`
+	// Level is the lowest level written: "debug", "info", "warn", "error".
+	Level string `mapstructure:"level"`
+}
+
+// LogFormats and LogLevels are the values log.format and log.level take.
+var (
+	LogFormats = []string{"text", "json"}
+	LogLevels  = []string{"debug", "info", "warn", "error"}
+)
+
 // Roles and the mounts each may have in tree.permissions. The order is the
 // one used in error messages.
 var (
@@ -336,7 +360,9 @@ func defaults() *Config {
 			AllowedChars: " -_.()",
 			MaxLength:    200,
 		},
-		Audit: Audit{RetentionDays: 400},
+		Audit:     Audit{RetentionDays: 400},
+		Telemetry: Telemetry{BindAddress: "127.0.0.1", BindPort: 10000},
+		Log:       Log{Format: "text", Level: "info"},
 	}
 }
 

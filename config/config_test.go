@@ -94,6 +94,8 @@ func TestDefaultsWithoutFile(t *testing.T) {
 		}},
 		{"filenames", c.Filenames, Filenames{" -_.()", 200}},
 		{"audit", c.Audit.RetentionDays, 400},
+		{"telemetry", c.Telemetry, Telemetry{"127.0.0.1", 10000}},
+		{"log", c.Log, Log{"text", "info"}},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {
@@ -565,6 +567,12 @@ func TestValidationErrors(t *testing.T) {
 			[]string{"ftpd.bindings[0]: 127.0.0.1:2022 collides with sftpd.bindings[0] (:2022)"}},
 		{"two sftp bindings on one socket", `{"sftpd": {"bindings": [{"address": "::1", "port": 22}, {"address": "::1", "port": 22}]}}`,
 			[]string{"sftpd.bindings[1]: [::1]:22 collides with sftpd.bindings[0] ([::1]:22)"}},
+		{"telemetry port", `{"telemetry": {"bind_port": 70000, "bind_address": "[::1]"}}`,
+			[]string{"telemetry.bind_port: 70000 is not a valid port (1-65535, or 0 to disable)", `telemetry.bind_address: "[::1]" is not an IP address`}},
+		{"telemetry on the sftp port", `{"telemetry": {"bind_address": "127.0.0.1", "bind_port": 2022}}`,
+			[]string{"telemetry: 127.0.0.1:2022 collides with sftpd.bindings[0] (:2022)"}},
+		{"log format and level", `{"log": {"format": "xml", "level": "trace"}}`,
+			[]string{`log.format: "xml" is not one of text, json`, `log.level: "trace" is not one of debug, info, warn, error`}},
 		{"every problem is reported", `{"common": {"upload_mode": 9}, "audit": {"retention_days": -1}}`,
 			[]string{"common.upload_mode: 9", "audit.retention_days: -1"}},
 	}

@@ -95,4 +95,10 @@
 //	filenames.max_length     200        bytes, 1..255
 //
 //	audit.retention_days     400        days audit entries are kept, at least 1
+//
+//	telemetry.bind_address   "127.0.0.1"   HTTP listener of /metrics (Prometheus) and /healthz (SFTPGo's keys)
+//	telemetry.bind_port      10000         0 disables it
+//
+//	log.format               "text"     "text" (key=value) or "json" (one object a line), on standard error
+//	log.level                "info"     "debug", "info", "warn" or "error"
 package config

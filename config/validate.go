@@ -66,6 +66,16 @@ func (c *Config) validate(envFrom map[string]string) []string {
 	if c.Audit.RetentionDays < 1 {
 		p.add("audit.retention_days", "%d must be at least 1 (days)", c.Audit.RetentionDays)
 	}
+	checkAddress(p, "telemetry.bind_address", c.Telemetry.BindAddress)
+	if c.Telemetry.BindPort < 0 || c.Telemetry.BindPort > 65535 {
+		p.add("telemetry.bind_port", "%d is not a valid port (1-65535, or 0 to disable)", c.Telemetry.BindPort)
+	}
+	if !slices.Contains(LogFormats, c.Log.Format) {
+		p.add("log.format", "%q is not one of %s", c.Log.Format, strings.Join(LogFormats, ", "))
+	}
+	if !slices.Contains(LogLevels, c.Log.Level) {
+		p.add("log.level", "%q is not one of %s", c.Log.Level, strings.Join(LogLevels, ", "))
+	}
 	return p.list
 }
 
@@ -337,6 +347,8 @@ func (c *Config) checkListeners(p *problems) {
 	for i, b := range c.FTPD.Bindings {
 		ls = append(ls, listener{fmt.Sprintf("ftpd.bindings[%d]", i), b.Address, b.Port})
 	}
+	// Port 0 disables telemetry; sameSocket ignores port 0.
+	ls = append(ls, listener{"telemetry", c.Telemetry.BindAddress, c.Telemetry.BindPort})
 	for j := range ls {
 		for i := range j {
 			if sameSocket(ls[i], ls[j]) {

@@ -24,6 +24,7 @@ import (
 	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/sftpd"
+	"github.com/dossierd/dossierd/telemetry"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -101,6 +102,10 @@ type Daemon struct {
 	FTPAddrs  []net.Addr // bound FTP addresses, in the order of ftpd.bindings
 	Defender  *defender.Defender
 	Audit     *audit.Recorder
+	Metrics   *telemetry.Metrics
+	// Telemetry serves /metrics and /healthz; nil when
+	// telemetry.bind_port is 0.
+	Telemetry *telemetry.Server
 	bans      *defender.Persist
 	log       *slog.Logger
 }
@@ -137,6 +142,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 	d.Defender = defender.New(defenderConfig(cfg.Common.Defender), nil)
 	d.Defender.OnBan = func(ip netip.Addr, until time.Time) {
 		log.Warn("address banned", "ip", ip.String(), "until", until.Format(time.RFC3339))
+		d.Metrics.Ban()
 	}
 	if d.bans, err = defender.OpenPersist(ctx, dir.Store.DB()); err == nil {
 		err = d.bans.Load(ctx, d.Defender)
@@ -148,6 +154,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		dir.Close()
 		return nil, err
 	}
+	d.Metrics = telemetry.NewMetrics(d.Audit.Len)
 	d.Service = service.New(dir.Store, dir.Storage, service.Options{
 		Layout:      dir.Layout,
 		FS:          vfs.Options{Policy: dir.Policy, UploadMode: vfs.UploadMode(cfg.Common.UploadMode)},
@@ -155,6 +162,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		Logger:      log,
 		Audit:       d.Audit,
 		Defender:    d.Defender,
+		Metrics:     d.Metrics,
 		Limits:      &defender.Limits{MaxTotal: cfg.Common.MaxTotalConnections, MaxPerHost: cfg.Common.MaxPerHostConnections},
 		RoleLimits:  roleLimits(cfg.Common),
 	})
@@ -179,8 +187,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			d.SFTPAddrs, err = d.SFTP.Listen()
 		}
 		if err != nil {
-			d.Audit.Close()
-			dir.Close()
+			d.closeAll()
 			return nil, err
 		}
 	}
@@ -191,11 +198,14 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			d.FTPAddrs, err = d.FTP.Listen()
 		}
 		if err != nil {
-			if d.SFTP != nil {
-				d.SFTP.Close()
-			}
-			d.Audit.Close()
-			dir.Close()
+			d.closeAll()
+			return nil, err
+		}
+	}
+	if t := cfg.Telemetry; t.BindPort != 0 {
+		addr := net.JoinHostPort(t.BindAddress, strconv.Itoa(t.BindPort))
+		if d.Telemetry, err = telemetry.Listen(addr, d.Metrics, d.healthChecks(), log); err != nil {
+			d.closeAll()
 			return nil, err
 		}
 	}
@@ -222,6 +232,27 @@ func logCertificates(f config.FTPD, log *slog.Logger) {
 			continue
 		}
 		log.Info("FTPS certificate", "file", file, "fingerprint_sha256", fp)
+	}
+}
+
+// closeAll releases what New opened, when a later step of New fails.
+func (d *Daemon) closeAll() {
+	if d.FTP != nil {
+		d.FTP.Close()
+	}
+	if d.SFTP != nil {
+		d.SFTP.Close()
+	}
+	d.Audit.Close()
+	d.Directory.Close()
+}
+
+// healthChecks are what /healthz requires: a database that answers and
+// can take the write lock, and a storage root where files can be created.
+func (d *Daemon) healthChecks() []telemetry.Check {
+	return []telemetry.Check{
+		{Name: "database", Run: d.Store.Probe},
+		{Name: "storage", Run: func(context.Context) error { return d.Storage.Probe() }},
 	}
 }
 
@@ -303,7 +334,14 @@ func (d *Daemon) Run(ctx context.Context) {
 			d.FTP.Serve()
 		}()
 	}
+	if d.Telemetry != nil {
+		wg.Go(d.Telemetry.Serve)
+	}
+	// The listeners were bound in New: connections queue in the kernel
+	// until the Serve loops above take them, so the daemon is ready now.
+	d.notify("READY=1")
 	<-ctx.Done()
+	d.notify("STOPPING=1")
 	d.log.Info("shutting down", "grace_time_s", d.Config.Common.GraceTime)
 	grace, cancel := context.WithTimeout(context.Background(), time.Duration(d.Config.Common.GraceTime)*time.Second)
 	defer cancel()
@@ -316,6 +354,9 @@ func (d *Daemon) Run(ctx context.Context) {
 		down.Go(func() { d.FTP.Shutdown(grace) })
 	}
 	down.Wait()
+	if d.Telemetry != nil {
+		d.Telemetry.Close()
+	}
 	stopWatch()
 	wg.Wait()
 	d.Audit.Close()

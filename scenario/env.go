@@ -53,6 +53,9 @@ func StartLogging(t testing.TB, mutate func(*config.Config), h slog.Handler) *En
 	// The language the test package chose (its TestMain), so that the
 	// daemon does not switch it for the whole process.
 	cfg.Common.Language = string(catalogue.Current())
+	// Off, as parallel Envs cannot share the default port; tests that
+	// scrape it set a free one.
+	cfg.Telemetry.BindPort = 0
 	if mutate != nil {
 		mutate(cfg)
 	}

@@ -46,6 +46,7 @@ type Options struct {
 	Audit       *audit.Recorder    // nil: no trail
 	Defender    *defender.Defender // nil: no bans
 	Limits      *defender.Limits   // nil: no limits
+	Metrics     Metrics            // nil: none
 	// RoleLimits are the limits of each role's logins; a role without an
 	// entry has none.
 	RoleLimits map[string]RoleLimits
@@ -96,6 +97,9 @@ func New(dir Directory, storage *vfs.Storage, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = noMetrics{}
+	}
 	return &Service{dir: dir, storage: storage, opts: opts, log: opts.Logger, conns: map[uint64]*Conn{}}
 }
 
@@ -126,7 +130,10 @@ func (c *Conn) Log() *slog.Logger {
 }
 
 // Audit records one operation of this connection in the trail.
+// Telemetry's transfer and refused-name counts are derived here too: every
+// operation of both protocols passes through.
 func (c *Conn) Audit(action, path, target string, bytes int64, d time.Duration, err error) {
+	c.count(action, bytes, d, err)
 	if c.svc.opts.Audit == nil {
 		return
 	}
@@ -146,6 +153,7 @@ func (c *Conn) Close() {
 		c.svc.mu.Lock()
 		delete(c.svc.conns, c.ID)
 		c.svc.mu.Unlock()
+		c.svc.opts.Metrics.ConnClosed(metricProtocol(c.Protocol))
 		c.FS.Close()
 		c.Log().Info("logout", "duration", time.Since(c.Started).Round(time.Millisecond).String())
 	})
@@ -233,6 +241,11 @@ func (s *Service) authFailed(ctx context.Context, protocol, remote, login, metho
 		s.log.Debug("public key not accepted", "protocol", protocol, "remote", remote, "login", login)
 		return
 	}
+	result := LoginFailed
+	if errors.Is(err, auth.ErrDisabled) || errors.Is(err, auth.ErrExpired) {
+		result = LoginRefused
+	}
+	s.opts.Metrics.Login(metricProtocol(protocol), result)
 	s.log.Warn("login failed", "protocol", protocol, "remote", remote, "login", login, "method", method, "reason", err.Error())
 	s.opts.Audit.Record(audit.Event{Login: login, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
 	if !s.opts.Defender.Enabled() {
@@ -328,12 +341,15 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 	if err := s.checkSessions(a); err != nil {
 		s.mu.Unlock()
 		c.FS.Close()
+		s.opts.Metrics.Login(metricProtocol(protocol), LoginRefused)
 		s.log.Warn("login refused", "protocol", protocol, "remote", remote, "login", a.Login, "reason", err.Error())
 		s.opts.Audit.Record(audit.Event{Login: a.Login, Role: a.Role, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
 		return nil, err
 	}
 	s.conns[c.ID] = c
 	s.mu.Unlock()
+	s.opts.Metrics.ConnOpened(metricProtocol(protocol))
+	s.opts.Metrics.Login(metricProtocol(protocol), LoginOK)
 	c.Log().Info("login", "mounts", len(tree.Mounts()))
 	c.Audit(audit.Login, "", "", 0, 0, nil)
 	return c, nil
@@ -394,7 +410,10 @@ func (s *Service) Watch(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
-	last, _ := s.dir.Generation(ctx)
+	last, err := s.dir.Generation(ctx)
+	if err == nil {
+		s.opts.Metrics.DirectoryGeneration(last)
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -408,6 +427,7 @@ func (s *Service) Watch(ctx context.Context, interval time.Duration) {
 			s.log.Error("directory poll failed", "err", err)
 			continue
 		}
+		s.opts.Metrics.DirectoryGeneration(gen)
 		s.Refresh(ctx, gen != last)
 		last = gen
 	}

@@ -275,7 +275,7 @@ func (s *Server) handle(nc net.Conn) {
 	}
 	defer sess.Close()
 	if s.cfg.KeepaliveInterval > 0 {
-		go s.keepalive(sc)
+		go s.keepalive(sc, sess.Log())
 	}
 	c.fs.Store(sess.FS)
 	h := &handlers{fs: sess.FS, conn: sess, log: sess.Log(), transfers: &c.transfers, maxHandles: int32(s.cfg.MaxOpenHandles)}
@@ -339,8 +339,9 @@ func (s *Server) session(ch ssh.Channel, reqs <-chan *ssh.Request, h *handlers) 
 }
 
 // keepalive detects dead peers (a laptop closed mid-session) so their
-// uploads are discarded and their slots freed.
-func (s *Server) keepalive(sc *ssh.ServerConn) {
+// uploads are discarded and their slots freed. log is the connection's
+// (conn id, login, protocol, remote).
+func (s *Server) keepalive(sc *ssh.ServerConn, log *slog.Logger) {
 	t := time.NewTicker(s.cfg.KeepaliveInterval)
 	defer t.Stop()
 	for range t.C {
@@ -355,7 +356,7 @@ func (s *Server) keepalive(sc *ssh.ServerConn) {
 				return // connection gone
 			}
 		case <-time.After(3 * s.cfg.KeepaliveInterval):
-			s.log.Info("no answer to keepalive; closing", "remote", sc.RemoteAddr().String())
+			log.Info("no answer to keepalive; closing")
 			sc.Close()
 			return
 		}

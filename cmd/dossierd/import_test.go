@@ -38,15 +38,21 @@ func importCLI(t *testing.T, args ...string) (stdout string, err error) {
 	return out.String(), err
 }
 
-// importGeneration reads the directory's generation as the daemon would.
-func importGeneration(t *testing.T, db string) int64 {
+// openStore opens the database file db for the test's checks.
+func openStore(t *testing.T, db string) *auth.Store {
 	t.Helper()
 	s, err := auth.Open(db, auth.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	g, err := s.Generation(context.Background())
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// importGeneration reads the directory's generation as the daemon would.
+func importGeneration(t *testing.T, db string) int64 {
+	t.Helper()
+	g, err := openStore(t, db).Generation(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,12 +209,10 @@ func listNames(c *sftp.Client, dir string) ([]string, error) {
 	return out, err
 }
 
-// An import run while users are connected: the running daemon (polling
-// every second, as scenario configures it) closes the connection of the
-// account the import disabled, and shows the new enrollment to the user
-// it concerns.
-func TestImportWhileConnected(t *testing.T) {
-	env := scenario.Start(t, nil)
+// cliConfig writes a configuration file for admin commands on env's
+// database and storage.
+func cliConfig(t *testing.T, env *scenario.Env) string {
+	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "sftpgo.json")
 	data, _ := json.Marshal(map[string]any{
 		"data_provider": map[string]any{"name": env.Config.DataProvider.Name},
@@ -217,6 +221,16 @@ func TestImportWhileConnected(t *testing.T) {
 	if err := os.WriteFile(cfg, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// An import run while users are connected: the running daemon (polling
+// every second, as scenario configures it) closes the connection of the
+// account the import disabled, and shows the new enrollment to the user
+// it concerns.
+func TestImportWhileConnected(t *testing.T) {
+	env := scenario.Start(t, nil)
+	cfg := cliConfig(t, env)
 	acme := dialImportSFTP(t, env, "acme")
 	jeanne := dialImportSFTP(t, env, "jdupont")
 	if got, err := listNames(jeanne, "/Sessions"); err != nil || !slices.Equal(got, []string{"S2026-014 SST Lyon"}) {

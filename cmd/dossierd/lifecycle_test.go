@@ -58,7 +58,8 @@ func startDaemon(t *testing.T, bin, dir string, port, grace int) *daemonProc {
 	cfg := fmt.Sprintf(`{"sftpd": {"bindings": [{"address": "127.0.0.1", "port": %d}]},
  "ftpd": {"bindings": []},
  "common": {"grace_time": %d},
- "data_provider": {"poll_interval": 1}}`, port, grace)
+ "data_provider": {"poll_interval": 1},
+ "telemetry": {"bind_port": 0}}`, port, grace)
 	if err := os.WriteFile(filepath.Join(dir, "sftpgo.json"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,7 +32,7 @@ func (c *cli) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			log := newLogger(os.Stderr, cfg.Log)
 			tuneGC()
 			if pprofAddr != "" {
 				if err := servePprof(pprofAddr, log); err != nil {
@@ -51,6 +52,7 @@ func (c *cli) serveCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			ignoreReload(ctx, log)
 			log.Info("dossierd started", "config", cfgSource(cfg.Source), "storage", cfg.Storage.Root, "database", cfg.DataProvider.Name)
 			d.Run(ctx)
 			return nil
@@ -59,6 +61,39 @@ func (c *cli) serveCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&demo, "demo", false, "load the demo directory and sample files first, and print the demo logins")
 	cmd.Flags().StringVar(&pprofAddr, "pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for benchmarks; never expose it")
 	return cmd
+}
+
+// newLogger builds the server's log from the log section (validated by
+// config): every line of a connection carries its conn id, login, role,
+// protocol and remote address (service.Conn.Log), in either format.
+func newLogger(w io.Writer, c config.Log) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.Level)) // debug, info, warn, error: slog's own names
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// ignoreReload keeps SIGHUP (systemctl reload, after a certificate
+// renewal) from killing the daemon, which is its default action. Reloading
+// is not implemented yet: this is where it goes, between the RELOADING=1
+// and READY=1 notifications (daemon.Notify).
+func ignoreReload(ctx context.Context, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				log.Warn("SIGHUP: reloading is not supported yet; restart dossierd to apply a new configuration or certificate")
+			}
+		}
+	}()
 }
 
 func cfgSource(s string) string {
