@@ -231,16 +231,16 @@ func TestFileZillaShowsRefusals(t *testing.T) {
 	}{
 		{"upload into a read-only folder",
 			"put " + fzQuote(local) + " " + fzQuote(sst+"/Documents/x.pdf"), "sessions/S2026-014/clients/C0042/x.pdf",
-			[]string{"received failure with description", `cannot upload "` + sst + `/Documents/x.pdf": read-only folder`, `you can upload into "/Mes documents"`}},
+			[]string{"received failure with description", `impossible d'envoyer "` + sst + `/Documents/x.pdf" : dossier en lecture seule`, `vous pouvez envoyer des fichiers dans "/Mes documents"`}},
 		{"upload under a refused name",
 			"put " + fzQuote(local) + " " + fzQuote(mine+"/Hélène l'été.pdf"), acmeDir + "/Hélène l'été.pdf",
-			[]string{"received failure with description", `name "Hélène l'été.pdf" refused`, `the character "é" is not allowed`, `try "Helene l ete.pdf"`}},
+			[]string{"received failure with description", `nom "Hélène l'été.pdf" refusé`, `le caractère "é" n'est pas autorisé`, `essayez "Helene l ete.pdf"`}},
 		{"rename to a refused name",
 			"mv " + fzQuote(mine+"/Facture F2026-0042.pdf") + " " + fzQuote(mine+"/R&D.pdf"), acmeDir + "/R&D.pdf",
-			[]string{"received failure with description", `name "R&D.pdf" refused`, `the character "&" is not allowed`}},
+			[]string{"received failure with description", `nom "R&D.pdf" refusé`, `le caractère "&" n'est pas autorisé`}},
 		{"rename in a read-only folder",
 			"mv " + fzQuote(sst+"/Documents/Convention ACME S2026-014.pdf") + " " + fzQuote(sst+"/Documents/y.pdf"), "sessions/S2026-014/clients/C0042/y.pdf",
-			[]string{"received failure with description", "read-only folder"}},
+			[]string{"received failure with description", "dossier en lecture seule"}},
 	} {
 		r := f.run(tc.cmd)
 		if r.ok() || len(r.errors) != 1 {
