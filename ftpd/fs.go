@@ -238,7 +238,7 @@ func (d *clientDriver) Site(param string) *ftpserver.AnswerCommand {
 // GetHandle and SITE through Site, so these only answer a client that
 // finds a way to call them.
 func unsupported(what string) error {
-	return refusal(catalogue.FTPUnsupported.F(what))
+	return refusal(catalogue.Unsupported.F(what))
 }
 
 func (d *clientDriver) Create(string) (afero.File, error) {
@@ -335,7 +335,7 @@ func (d *clientDriver) upload(name, cmd string, appendMode bool, offset int64) (
 }
 
 func (d *clientDriver) badOffset(name string, offset, size int64) error {
-	return refusal(catalogue.FTPBadOffset.F(name, offset, size))
+	return refusal(catalogue.BadOffset.F(name, offset, size))
 }
 
 // download is a file being read (RETR, and HASH, which reads through
@@ -396,7 +396,7 @@ func (h *download) Close() error {
 			return
 		}
 		dur := time.Since(h.start)
-		h.d.conn.Audit(audit.Download, h.path, "", h.n, dur, auditResult(catalogue.FTPDownloadWord, h.failed))
+		h.d.conn.Audit(audit.Download, h.path, "", h.n, dur, auditResult(catalogue.DownloadWord, h.failed))
 		attrs := []any{"path", h.path, "bytes", h.n, "duration", dur.Round(time.Millisecond).String()}
 		if h.failed != nil {
 			h.d.log.Info("download interrupted", append(attrs, "reason", h.failed.Error())...)
@@ -507,7 +507,7 @@ func (h *upload) Close() error {
 		if h.failed != nil && !h.u.Cancelled() {
 			result = h.failed
 		}
-		h.d.conn.Audit(audit.Upload, h.u.Path(), "", h.u.Written(), dur, auditResult(catalogue.FTPUploadWord, result))
+		h.d.conn.Audit(audit.Upload, h.u.Path(), "", h.u.Written(), dur, auditResult(catalogue.UploadWord, result))
 		attrs := []any{"path", h.u.Path(), "command", h.cmd, "bytes", h.u.Written(), "duration", dur.Round(time.Millisecond).String()}
 		if h.offset > 0 {
 			attrs = append(attrs, "resumed_at", h.offset)
@@ -555,5 +555,5 @@ func auditResult(kind catalogue.T, err error) error {
 	case errors.As(err, &pe):
 		return err
 	}
-	return errors.New(catalogue.FTPTransferCut.F(kind.F()))
+	return errors.New(catalogue.TransferCut.F(kind.F()))
 }

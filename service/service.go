@@ -114,10 +114,11 @@ type Conn struct {
 	FS       *vfs.FS
 	Started  time.Time
 
-	account atomic.Pointer[auth.Account] // replaced when the directory changes
-	svc     *Service
-	kick    func(reason string) // closes the transport
-	closing sync.Once
+	account   atomic.Pointer[auth.Account] // replaced when the directory changes
+	svc       *Service
+	kick      func(reason string) // closes the transport
+	closing   sync.Once
+	transfers transfers
 }
 
 // Account is the account as last read from the directory.

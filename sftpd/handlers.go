@@ -11,18 +11,18 @@ import (
 
 	"github.com/pkg/sftp"
 
-	"github.com/dossierd/dossierd/audit"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/vfs"
 )
 
-// handlers translates pkg/sftp requests into vfs calls, and vfs errors into
-// SFTP statuses whose message is the vfs sentence written for users.
+// handlers translates pkg/sftp requests into the connection's operations
+// (service.Conn), and their errors into SFTP statuses whose message is the
+// vfs sentence written for users. The bookkeeping (audit, activity, the
+// refusal log) is the core's.
 type handlers struct {
-	fs        *vfs.FS
-	conn      *service.Conn
-	log       *slog.Logger
-	transfers *atomic.Int32 // open file handles: shutdown waits for them
+	conn *service.Conn
+	log  *slog.Logger
 	// handles counts the open file and folder handles of the connection
 	// (all its channels), each holding memory and, for files, a
 	// descriptor; maxHandles bounds them.
@@ -89,44 +89,33 @@ func (h *handlers) fail(op, p string, err error) error {
 	if errors.Is(err, vfs.ErrNotFound) {
 		code = sftp.ErrSSHFxNoSuchFile
 	}
-	attrs := []any{"op", op, "path", p, "err", err.Error()}
-	if pe.Sys != nil {
-		attrs = append(attrs, "cause", pe.Sys.Error())
+	if pe.Sys != nil && pe.Err == vfs.ErrFailed {
+		h.log.Info("refused", "op", op, "path", p, "err", err.Error(), "cause", pe.Sys.Error())
 	}
-	h.log.Info("refused", attrs...)
 	return &statusError{msg: err.Error(), code: code}
 }
 
 func unsupported(what string) error {
-	return &statusError{msg: what + " is not supported by this server", code: sftp.ErrSSHFxOpUnsupported}
+	return &statusError{msg: catalogue.Unsupported.F(what), code: sftp.ErrSSHFxOpUnsupported}
 }
 
-// reader counts activity during long downloads so that the idle timeout
-// never cuts a transfer.
+// reader is an open download: the core counts it and audits it at Close
+// (interrupted when pkg/sftp reports the connection ended first).
 type reader struct {
-	*os.File
-	h     *handlers
-	path  string
-	start time.Time
-	bytes atomic.Int64
-	done  sync.Once
+	*service.Download
+	h    *handlers
+	once sync.Once
 }
 
 func (r *reader) Close() error {
-	r.done.Do(func() {
-		r.h.transfers.Add(-1)
-		r.h.releaseHandle()
-		r.h.conn.Audit(audit.Download, r.path, "", r.bytes.Load(), time.Since(r.start), nil)
-	})
-	return r.File.Close()
+	r.once.Do(r.h.releaseHandle)
+	return r.h.fail("download", r.Path(), r.Download.Close())
 }
 
 func (r *reader) ReadAt(p []byte, off int64) (int, error) {
-	r.h.fs.Touch()
-	n, err := r.File.ReadAt(p, off)
-	r.bytes.Add(int64(n))
+	n, err := r.Download.ReadAt(p, off)
 	if err != nil && err != io.EOF {
-		return n, r.h.fail("download", r.path, err)
+		return n, r.h.fail("download", r.Path(), err)
 	}
 	return n, err
 }
@@ -135,14 +124,12 @@ func (h *handlers) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if err := h.takeHandle("download", r.Filepath); err != nil {
 		return nil, err
 	}
-	f, err := h.fs.Open(r.Filepath)
+	d, err := h.conn.Download(r.Filepath)
 	if err != nil {
 		h.releaseHandle()
-		h.conn.Audit(audit.Download, r.Filepath, "", 0, 0, err)
 		return nil, h.fail("download", r.Filepath, err)
 	}
-	h.transfers.Add(1)
-	return &reader{File: f, h: h, path: r.Filepath, start: time.Now()}, nil
+	return &reader{Download: d, h: h}, nil
 }
 
 func (h *handlers) Filewrite(r *sftp.Request) (io.WriterAt, error) {
@@ -178,22 +165,19 @@ func (h *handlers) create(r *sftp.Request) (*upload, error) {
 	if err := h.takeHandle("upload", r.Filepath); err != nil {
 		return nil, err
 	}
-	u, err := h.fs.Create(r.Filepath, mode)
+	u, err := h.conn.Upload(r.Filepath, mode)
 	if err != nil {
 		h.releaseHandle()
-		h.conn.Audit(audit.Upload, r.Filepath, "", 0, 0, err)
 		return nil, h.fail("upload", r.Filepath, err)
 	}
-	h.transfers.Add(1)
-	return &upload{Upload: u, h: h, start: time.Now()}, nil
+	return &upload{Upload: u, h: h}, nil
 }
 
-// upload logs the outcome of a write when its handle closes.
+// upload is an open upload; the core audits it at Close.
 type upload struct {
-	*vfs.Upload
-	h     *handlers
-	start time.Time
-	once  sync.Once
+	*service.Upload
+	h    *handlers
+	once sync.Once
 }
 
 // WriteAt returns the upload's failure as a status the client shows
@@ -213,81 +197,57 @@ func (u *upload) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (u *upload) Close() error {
-	u.once.Do(func() {
-		u.h.transfers.Add(-1)
-		u.h.releaseHandle()
-	})
-	err := u.Upload.Close()
-	u.h.conn.Audit(audit.Upload, u.Path(), "", u.Written(), time.Since(u.start), u.Outcome(err))
-	return u.h.fail("upload", u.Path(), err)
+	u.once.Do(u.h.releaseHandle)
+	return u.h.fail("upload", u.Path(), u.Upload.Close())
 }
 
 func (h *handlers) Filecmd(r *sftp.Request) error {
-	start := time.Now()
-	var action string
-	var err error
 	switch r.Method {
 	case "Setstat":
-		action, err = audit.Setstat, h.setstat(r)
+		return h.setstat(r)
 	case "Rename":
-		action, err = audit.Rename, h.fs.Rename(r.Filepath, r.Target, false)
+		return h.fail("rename", r.Filepath, h.conn.Rename(r.Filepath, r.Target, false))
 	case "Rmdir":
-		action, err = audit.Rmdir, h.fs.Rmdir(r.Filepath)
+		return h.fail("delete folder", r.Filepath, h.conn.Rmdir(r.Filepath))
 	case "Mkdir":
-		action, err = audit.Mkdir, h.fs.Mkdir(r.Filepath)
+		return h.fail("create folder", r.Filepath, h.conn.Mkdir(r.Filepath))
 	case "Remove":
-		action, err = audit.Delete, h.fs.Remove(r.Filepath)
-	}
-	if action != "" {
-		target := ""
-		if action == audit.Rename {
-			target = r.Target
-		}
-		h.conn.Audit(action, r.Filepath, target, 0, time.Since(start), err)
-		return h.fail(action, r.Filepath, err)
-	}
-	switch r.Method {
+		return h.fail("delete", r.Filepath, h.conn.Remove(r.Filepath))
 	case "Link", "Symlink":
-		return unsupported("creating links")
+		return unsupported(catalogue.CreatingLinks.F())
 	}
 	return unsupported(r.Method)
 }
 
 // PosixRename replaces an existing target, as rename(2) does.
 func (h *handlers) PosixRename(r *sftp.Request) error {
-	start := time.Now()
-	err := h.fs.Rename(r.Filepath, r.Target, true)
-	h.conn.Audit(audit.Rename, r.Filepath, r.Target, 0, time.Since(start), err)
-	return h.fail("rename", r.Filepath, err)
+	return h.fail("rename", r.Filepath, h.conn.Rename(r.Filepath, r.Target, true))
 }
 
 // setstat applies times; permission and owner changes are accepted and
-// ignored (as SFTPGo's setstat_mode 1) because clients such as OpenSSH
-// "put -p" and WinSCP send them after every upload and would otherwise
-// report a failed transfer.
+// ignored by the core (Conn.Chmod); a change of size is refused unless it
+// is no change.
 func (h *handlers) setstat(r *sftp.Request) error {
 	flags := r.AttrFlags()
 	attrs := r.Attributes()
 	if flags.Size {
-		fi, err := h.fs.Stat(r.Filepath)
+		fi, err := h.conn.Stat(r.Filepath)
 		if err != nil {
 			return h.fail("set the size of", r.Filepath, err)
 		}
 		if fi.IsDir() || uint64(fi.Size()) != attrs.Size {
-			return unsupported("changing the size of a file")
+			return unsupported(catalogue.ChangingSize.F())
 		}
 	}
 	if flags.Acmodtime {
-		err := h.fs.Chtimes(r.Filepath, time.Unix(int64(attrs.Atime), 0), time.Unix(int64(attrs.Mtime), 0))
+		err := h.conn.Chtimes(r.Filepath, time.Unix(int64(attrs.Atime), 0), time.Unix(int64(attrs.Mtime), 0))
 		return h.fail("set the time of", r.Filepath, err)
 	}
-	// Check the path exists, so a typo is still reported.
-	_, err := h.fs.Stat(r.Filepath)
-	return h.fail("change", r.Filepath, err)
+	return h.fail("change", r.Filepath, h.conn.Chmod(r.Filepath))
 }
 
 func (h *handlers) StatVFS(r *sftp.Request) (*sftp.StatVFS, error) {
-	u, err := h.fs.StatFS(r.Filepath)
+	u, err := h.conn.FreeSpace(r.Filepath)
 	if err != nil {
 		return nil, h.fail("read", r.Filepath, err)
 	}
@@ -298,6 +258,17 @@ func (h *handlers) StatVFS(r *sftp.Request) (*sftp.StatVFS, error) {
 }
 
 type lister []os.FileInfo
+
+func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
+	if off >= int64(len(l)) {
+		return 0, io.EOF
+	}
+	n := copy(dst, l[off:])
+	if n < len(dst) {
+		return n, io.EOF
+	}
+	return n, nil
+}
 
 // dirHandle is the listing of an open folder handle; pkg/sftp closes it
 // with the handle.
@@ -312,24 +283,13 @@ func (d *dirHandle) Close() error {
 	return nil
 }
 
-func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
-	if off >= int64(len(l)) {
-		return 0, io.EOF
-	}
-	n := copy(dst, l[off:])
-	if n < len(dst) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
 func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	switch r.Method {
 	case "List":
 		if err := h.takeHandle("list", r.Filepath); err != nil {
 			return nil, err
 		}
-		entries, err := h.fs.List(r.Filepath)
+		entries, err := h.conn.List(r.Filepath)
 		if err != nil {
 			h.releaseHandle()
 			return nil, h.fail("list", r.Filepath, err)
@@ -340,13 +300,13 @@ func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		}
 		return &dirHandle{lister: out, h: h}, nil
 	case "Stat":
-		fi, err := h.fs.Stat(r.Filepath)
+		fi, err := h.conn.Stat(r.Filepath)
 		if err != nil {
 			return nil, h.fail("read", r.Filepath, err)
 		}
 		return lister{fi}, nil
 	case "Readlink":
-		return nil, unsupported("reading links")
+		return nil, unsupported(catalogue.ReadingLinks.F())
 	}
 	return nil, unsupported(r.Method)
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/service"
-	"github.com/dossierd/dossierd/vfs"
 )
 
 // Config is the sftpd section, already validated.
@@ -208,22 +207,17 @@ func (s *Server) acceptLoop(l net.Listener) {
 	}
 }
 
-// conn is one SSH connection and its open SFTP handles.
+// conn is one SSH connection.
 type conn struct {
-	nc        net.Conn
-	transfers atomic.Int32
-	fs        atomic.Pointer[vfs.FS] // set once logged in
+	nc   net.Conn
+	sess atomic.Pointer[service.Conn] // set once logged in
 }
 
-// quiet reports a connection shutdown may close now: no file open, and no
-// request for a moment, so the reply to a just-committed upload is not cut
-// off by the close.
+// quiet reports a connection shutdown may close now (service.Conn.Quiet);
+// one that has not logged in yet has nothing to lose.
 func (c *conn) quiet() bool {
-	if c.transfers.Load() > 0 {
-		return false
-	}
-	fs := c.fs.Load()
-	return fs == nil || time.Since(fs.LastActivity()) > 500*time.Millisecond
+	sess := c.sess.Load()
+	return sess == nil || sess.Quiet()
 }
 
 func (s *Server) track(c *conn, on bool) {
@@ -277,8 +271,8 @@ func (s *Server) handle(nc net.Conn) {
 	if s.cfg.KeepaliveInterval > 0 {
 		go s.keepalive(sc, sess.Log())
 	}
-	c.fs.Store(sess.FS)
-	h := &handlers{fs: sess.FS, conn: sess, log: sess.Log(), transfers: &c.transfers, maxHandles: int32(s.cfg.MaxOpenHandles)}
+	c.sess.Store(sess)
+	h := &handlers{conn: sess, log: sess.Log(), maxHandles: int32(s.cfg.MaxOpenHandles)}
 	// The connection ends only when its channels have closed their files:
 	// shutdown waits on this, so a cut upload is discarded before exit.
 	var channels sync.WaitGroup

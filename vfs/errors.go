@@ -29,6 +29,7 @@ var (
 	ErrLimit       = errors.New("too many open")
 	ErrBusy        = errors.New("upload in progress")
 	ErrCancelled   = errors.New("deleted during its upload")
+	ErrBadOffset   = errors.New("resume at the wrong offset")
 	ErrFailed      = errors.New("operation failed")
 )
 
@@ -45,6 +46,9 @@ type PathError struct {
 	// 0 when the limit is the system's), bytes past the end (ErrTooFar),
 	// open files (ErrLimit).
 	Limit int64
+	// Offset is where a resume was asked to start (ErrBadOffset, whose
+	// Limit is the size of the file on the server).
+	Offset int64
 }
 
 func (e *PathError) Unwrap() []error {
@@ -91,6 +95,8 @@ func (e *PathError) Error() string {
 		msg = catalogue.TooManyOpen.F(op, e.Path, e.Limit)
 	case ErrBusy:
 		msg = catalogue.UploadInProgress.F(op, e.Path)
+	case ErrBadOffset:
+		msg = catalogue.BadOffset.F(e.Path, e.Offset, e.Limit)
 	case ErrCancelled:
 		msg = catalogue.UploadCancelled.F(e.Path)
 	default:
