@@ -15,7 +15,7 @@ var (
 	FTPLoginTime        = T{"délai de connexion dépassé", "login time exceeded"}
 	FTPLoginTimeReply   = T{"Délai de connexion dépassé (%d secondes pour se connecter) : fermeture de la connexion", "Login time exceeded (%d seconds to log in): closing the connection"}
 	FTPClosing          = T{"la connexion se ferme", "the connection is closing"}
-	Unsupported      = T{"%s n'est pas pris en charge par ce serveur", "%s is not supported by this server"}
+	Unsupported         = T{"%s n'est pas pris en charge par ce serveur", "%s is not supported by this server"}
 	FTPThisCommand      = T{"cette commande", "this command"}
 	FTPMkdirAll         = T{"la création de dossiers en cascade", "creating folders recursively"}
 	FTPRemoveAll        = T{"la suppression de dossiers non vides", "deleting folders recursively"}
