@@ -32,6 +32,7 @@ var (
 	CreatingLinks       = T{"la création de liens", "creating links"}
 	ReadingLinks        = T{"la lecture de liens", "reading links"}
 	ChangingSize        = T{"le changement de taille d'un fichier", "changing the size of a file"}
+	SiteChmodIgnored    = T{"SITE CHMOD ignoré : les permissions sont fixées par le serveur", "SITE CHMOD ignored: permissions are set by the server"}
 	FTPSiteChmodUsage   = T{"utilisation : SITE CHMOD <mode> <chemin>", "usage: SITE CHMOD <mode> <path>"}
 	TooManyFromAddress  = T{"trop de connexions depuis votre adresse : fermez d'autres sessions et réessayez", "too many connections from your address: close other sessions and try again"}
 	ServerBusy          = T{"trop de connexions : le serveur est occupé, réessayez plus tard", "too many connections: the server is busy, please try again later"}

@@ -199,7 +199,6 @@ func (b *binding) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpse
 	raw := se.raw
 	conn, err := b.srv.svc.Open(ctx, a, protocol, remote, func(string) { raw.Close() })
 	if err != nil {
-		b.srv.log.Warn("login refused", "remote", remote, "login", a.Login, "reason", err.Error())
 		return nil, err
 	}
 	drv := &clientDriver{srv: b.srv, cc: cc, conn: conn, fs: conn.FS, log: conn.Log(), name: a.Name}

@@ -19,9 +19,8 @@ import (
 // whose first and last lines are the sentence. The sentence never
 // contains a line break: vfs quotes paths with %q.
 type replyError struct {
-	text   string // the sentence for the user
-	codes  []error
-	logged bool
+	text  string // the sentence for the user
+	codes []error
 }
 
 var _ ftpserver.ErrorReply = (*replyError)(nil)
@@ -39,7 +38,8 @@ func refusal(text string, codes ...error) *replyError {
 }
 
 // reply is THE mapping from vfs errors to FTP replies; every refusal the
-// driver returns goes through it and is logged here, once.
+// driver returns goes through it. The core logged the refusal already;
+// an error that did not come from it is logged here.
 //
 //   - a refused name: 553 (on STOR, APPE, MKD, RNTO) with the vfs
 //     sentence, which names the offending character and suggests a safe
@@ -55,11 +55,7 @@ func (d *clientDriver) reply(op, p string, err error) error {
 		return nil
 	}
 	var re *replyError
-	if errors.As(err, &re) { // already mapped, perhaps not logged yet
-		if !re.logged {
-			re.logged = true
-			d.log.Info("refused", "op", op, "path", p, "err", re.text)
-		}
+	if errors.As(err, &re) { // already mapped
 		return err
 	}
 	var codes []error
@@ -75,10 +71,7 @@ func (d *clientDriver) reply(op, p string, err error) error {
 		// Not from vfs (a write or network error during a transfer): its
 		// text holds physical paths and system words, for the log only.
 		text = (&vfs.PathError{Op: op, Path: p, Err: vfs.ErrFailed}).Error()
-	}
-	attrs := []any{"op", op, "path", p, "err", text}
-	if sys != err || pe == nil {
-		attrs = append(attrs, "cause", sys.Error())
+		d.log.Info("refused", "op", op, "path", p, "err", text, "cause", sys.Error())
 	}
 	switch {
 	case errors.Is(err, vfs.ErrName):
@@ -93,6 +86,5 @@ func (d *clientDriver) reply(op, p string, err error) error {
 	case errors.Is(err, vfs.ErrNoSpace), errors.Is(err, vfs.ErrTooLarge):
 		codes = append(codes, ftpserver.ErrStorageExceeded)
 	}
-	d.log.Info("refused", attrs...)
-	return &replyError{text: text, codes: append(codes, err), logged: true}
+	return &replyError{text: text, codes: append(codes, err)}
 }

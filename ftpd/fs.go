@@ -13,7 +13,6 @@ import (
 	ftpserver "github.com/fclairamb/ftpserverlib"
 	"github.com/spf13/afero"
 
-	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/vfs"
@@ -116,11 +115,15 @@ func (d *clientDriver) Stat(name string) (os.FileInfo, error) {
 		return nil, err
 	}
 	defer d.leave()
-	fi, err := d.fs.Stat(name)
-	if err != nil {
-		if d.probe(name) {
+	if d.probe(name) {
+		fi, err := d.conn.Probe(name)
+		if err != nil {
 			return nil, err
 		}
+		return fi, nil
+	}
+	fi, err := d.conn.Stat(name)
+	if err != nil {
 		return nil, d.reply("read", name, err)
 	}
 	return fi, nil
@@ -140,7 +143,7 @@ func (d *clientDriver) ReadDir(name string) ([]os.FileInfo, error) {
 		return nil, err
 	}
 	defer d.leave()
-	entries, err := d.fs.List(name)
+	entries, err := d.conn.List(name)
 	if err != nil {
 		return nil, d.reply("list", name, err)
 	}
@@ -151,44 +154,42 @@ func (d *clientDriver) ReadDir(name string) ([]os.FileInfo, error) {
 	return out, nil
 }
 
-// change runs one change to the tree, recorded in the audit trail.
-func (d *clientDriver) change(action, op, name, target string, f func() error) error {
+// do runs one operation of the core while the connection counts as busy,
+// and translates its refusal.
+func (d *clientDriver) do(op, name string, f func() error) error {
 	if err := d.enter(); err != nil {
 		return err
 	}
 	defer d.leave()
-	start := time.Now()
-	err := f()
-	d.conn.Audit(action, name, target, 0, time.Since(start), err)
-	return d.reply(op, name, err)
+	return d.reply(op, name, f())
 }
 
 // Mkdir creates a folder (MKD).
 func (d *clientDriver) Mkdir(name string, _ os.FileMode) error {
-	return d.change(audit.Mkdir, "create folder", name, "", func() error { return d.fs.Mkdir(name) })
+	return d.do("create folder", name, func() error { return d.conn.Mkdir(name) })
 }
 
 // Remove deletes a file (DELE).
 func (d *clientDriver) Remove(name string) error {
-	return d.change(audit.Delete, "delete", name, "", func() error { return d.fs.Remove(name) })
+	return d.do("delete", name, func() error { return d.conn.Remove(name) })
 }
 
 // RemoveDir deletes an empty folder (RMD).
 func (d *clientDriver) RemoveDir(name string) error {
-	return d.change(audit.Rmdir, "delete folder", name, "", func() error { return d.fs.Rmdir(name) })
+	return d.do("delete folder", name, func() error { return d.conn.Rmdir(name) })
 }
 
 // Rename moves a file or folder (RNFR/RNTO). RNTO replaces an existing
 // file, as every FTP server does and as clients expect when they upload
 // under a temporary name and rename at the end.
 func (d *clientDriver) Rename(from, to string) error {
-	return d.change(audit.Rename, "rename", from, to, func() error { return d.fs.Rename(from, to, true) })
+	return d.do("rename", from, func() error { return d.conn.Rename(from, to, true) })
 }
 
 // Chtimes sets the modification time (MFMT), so that synchronising
 // clients see the source's time on the uploaded copy.
 func (d *clientDriver) Chtimes(name string, atime, mtime time.Time) error {
-	return d.change(audit.Setstat, "set the time of", name, "", func() error { return d.fs.Chtimes(name, atime, mtime) })
+	return d.do("set the time of", name, func() error { return d.conn.Chtimes(name, atime, mtime) })
 }
 
 // GetAvailableSpace answers AVBL: the free space where the user may write,
@@ -198,14 +199,7 @@ func (d *clientDriver) GetAvailableSpace(dir string) (int64, error) {
 		return 0, err
 	}
 	defer d.leave()
-	fi, err := d.fs.Stat(dir)
-	if err != nil {
-		return 0, d.reply("read", dir, err)
-	}
-	if fi.Mode().Perm()&0o200 == 0 {
-		return 0, nil
-	}
-	u, err := d.fs.StatFS(dir)
+	u, err := d.conn.FreeSpace(dir)
 	if err != nil {
 		return 0, d.reply("read", dir, err)
 	}
@@ -221,17 +215,16 @@ func (d *clientDriver) Site(param string) *ftpserver.AnswerCommand {
 	cmd, args, _ := strings.Cut(param, " ")
 	cmd = strings.ToUpper(cmd)
 	if cmd != "CHMOD" {
-		d.log.Info("refused", "op", "SITE "+cmd, "err", "not supported")
-		return &ftpserver.AnswerCommand{Code: ftpserver.StatusCommandNotImplemented, Message: "SITE " + cmd + " is not supported by this server"}
+		return &ftpserver.AnswerCommand{Code: ftpserver.StatusCommandNotImplemented, Message: catalogue.Unsupported.F("SITE " + cmd)}
 	}
 	_, name, ok := strings.Cut(args, " ")
 	if !ok || name == "" {
 		return &ftpserver.AnswerCommand{Code: ftpserver.StatusSyntaxErrorParameters, Message: catalogue.FTPSiteChmodUsage.F()}
 	}
-	if _, err := d.Stat(d.abs(name)); err != nil {
+	if err := d.do("change", d.abs(name), func() error { return d.conn.Chmod(d.abs(name)) }); err != nil {
 		return &ftpserver.AnswerCommand{Code: ftpserver.StatusActionNotTaken, Message: err.Error()}
 	}
-	return &ftpserver.AnswerCommand{Code: ftpserver.StatusOK, Message: "SITE CHMOD ignored: permissions are set by the server"}
+	return &ftpserver.AnswerCommand{Code: ftpserver.StatusOK, Message: catalogue.SiteChmodIgnored.F()}
 }
 
 // What afero's generic file API would reach: transfers go through
@@ -270,7 +263,7 @@ func (d *clientDriver) GetHandle(name string, flags int, offset int64) (ftpserve
 	if flags&(os.O_WRONLY|os.O_RDWR) == 0 {
 		h, err = d.download(name, cmd)
 	} else {
-		h, err = d.upload(name, cmd, flags&os.O_APPEND != 0, offset)
+		h, err = d.upload(name, flags&os.O_APPEND != 0, offset)
 	}
 	if err != nil {
 		d.leave()
@@ -280,83 +273,49 @@ func (d *clientDriver) GetHandle(name string, flags int, offset int64) (ftpserve
 }
 
 func (d *clientDriver) download(name, cmd string) (*download, error) {
-	f, err := d.fs.Open(name)
-	if err != nil {
-		if cmd == "RETR" {
-			d.conn.Audit(audit.Download, name, "", 0, 0, err)
+	if cmd != "RETR" { // HASH reads the file too: not a download
+		f, err := d.conn.Read(name)
+		if err != nil {
+			return nil, d.reply("download", name, err)
 		}
+		return &download{d: d, f: f}, nil
+	}
+	dl, err := d.conn.Download(name)
+	if err != nil {
 		return nil, d.reply("download", name, err)
 	}
-	return &download{d: d, f: f, path: name, cmd: cmd, start: time.Now()}, nil
+	return &download{d: d, f: dl.Download, dl: dl}, nil
 }
 
-// upload starts a write. STOR replaces the file; APPE continues it from
-// its end; REST n + STOR continues it from byte n, which must be its size:
-// resuming anywhere else would leave the old tail after the new data, or a
-// hole of zeros. Either way the new content is published only when the
-// transfer completes (vfs.Upload).
-func (d *clientDriver) upload(name, cmd string, appendMode bool, offset int64) (*upload, error) {
-	if offset > 0 {
-		fi, err := d.fs.Stat(name)
-		if err != nil {
-			return nil, d.reply("resume the upload of", name, err)
-		}
-		if !fi.IsDir() && fi.Size() != offset { // a folder: Create says so
-			return nil, d.reply("resume the upload of", name, d.badOffset(name, offset, fi.Size()))
-		}
-	}
-	mode := vfs.Replace
-	if appendMode || offset > 0 {
-		mode = vfs.Continue
-	}
-	u, err := d.fs.Create(name, mode)
-	if err != nil {
-		d.conn.Audit(audit.Upload, name, "", 0, 0, err)
-		return nil, d.reply("upload", name, err)
-	}
+// upload starts a write: STOR replaces the file, APPE continues it from
+// its end, REST n + STOR from byte n (the core checks n is its size).
+func (d *clientDriver) upload(name string, appendMode bool, offset int64) (*upload, error) {
+	var u *service.Upload
+	var err error
 	switch {
 	case appendMode:
-		_, err = u.Seek(0, io.SeekEnd)
+		u, err = d.conn.AppendUpload(name)
 	case offset > 0:
-		// The file may have changed since the check above.
-		var size int64
-		if size, err = u.Size(); err == nil && size != offset {
-			err = d.badOffset(name, offset, size)
-		}
-		if err == nil {
-			_, err = u.Seek(offset, io.SeekStart)
-		}
+		u, err = d.conn.ResumeUpload(name, offset)
+	default:
+		u, err = d.conn.Upload(name, vfs.Replace)
 	}
 	if err != nil {
-		u.Abort()
 		return nil, d.reply("upload", name, err)
 	}
-	return &upload{d: d, u: u, cmd: cmd, offset: offset, start: time.Now()}, nil
-}
-
-func (d *clientDriver) badOffset(name string, offset, size int64) error {
-	return refusal(catalogue.BadOffset.F(name, offset, size))
+	return &upload{d: d, u: u}, nil
 }
 
 // download is a file being read (RETR, and HASH, which reads through
-// GetHandle too).
+// GetHandle too); the core records RETR's when it closes.
 type download struct {
-	d      *clientDriver
-	f      *os.File // not embedded: WriteTo and Read count activity and bytes
-	path   string
-	cmd    string
-	start  time.Time
-	n      int64
-	failed error
-	once   sync.Once
+	d    *clientDriver
+	f    *vfs.Download
+	dl   *service.Download // nil for HASH
+	once sync.Once
 }
 
-func (h *download) Read(p []byte) (int, error) {
-	h.d.fs.Touch() // a long download is activity: the idle timeout must not cut it
-	n, err := h.f.Read(p)
-	h.n += int64(n)
-	return n, err
-}
+func (h *download) Read(p []byte) (int, error) { return h.f.Read(p) }
 
 // sendfileChunk bounds each sendfile(2) call, so that activity is recorded
 // between chunks: the idle timeout must not cut a long, slow download.
@@ -372,10 +331,9 @@ func (h *download) WriteTo(w io.Writer) (int64, error) {
 	}
 	var total int64
 	for {
-		h.d.fs.Touch()
-		n, err := rf.ReadFrom(&io.LimitedReader{R: h.f, N: sendfileChunk})
+		n, err := rf.ReadFrom(&io.LimitedReader{R: h.f.File(), N: sendfileChunk})
 		total += n
-		h.n += n
+		h.f.Sent(n)
 		if err != nil || n == 0 {
 			return total, err
 		}
@@ -386,37 +344,28 @@ func (h *download) Write([]byte) (int, error) { return 0, refusal(catalogue.FTPO
 
 func (h *download) Seek(off int64, whence int) (int64, error) { return h.f.Seek(off, whence) }
 
-func (h *download) TransferError(err error) { h.failed = err }
+func (h *download) TransferError(err error) { h.f.TransferError(err) }
 
 func (h *download) Close() error {
 	h.once.Do(func() {
-		h.f.Close()
+		if h.dl != nil {
+			h.dl.Close()
+		} else {
+			h.f.Close()
+		}
 		h.d.leave()
-		if h.cmd != "RETR" { // HASH reads the file too
-			return
-		}
-		dur := time.Since(h.start)
-		h.d.conn.Audit(audit.Download, h.path, "", h.n, dur, auditResult(catalogue.DownloadWord, h.failed))
-		attrs := []any{"path", h.path, "bytes", h.n, "duration", dur.Round(time.Millisecond).String()}
-		if h.failed != nil {
-			h.d.log.Info("download interrupted", append(attrs, "reason", h.failed.Error())...)
-			return
-		}
-		h.d.log.Info("download", attrs...)
 	})
 	return nil
 }
 
-// upload is a file being written (STOR, APPE).
+// upload is a file being written (STOR, APPE); the core records it when
+// it closes.
 type upload struct {
-	d      *clientDriver
-	u      *vfs.Upload
-	cmd    string
-	offset int64
-	start  time.Time
-	failed error
-	once   sync.Once
-	err    error
+	d    *clientDriver
+	u    *service.Upload
+	once sync.Once
+	cut  bool // the transfer failed; its reply is already sent
+	err  error
 }
 
 func (h *upload) Read([]byte) (int, error) { return 0, refusal(catalogue.FTPOpenForWriting.F()) }
@@ -424,7 +373,6 @@ func (h *upload) Read([]byte) (int, error) { return 0, refusal(catalogue.FTPOpen
 func (h *upload) Seek(off int64, whence int) (int64, error) { return h.u.Seek(off, whence) }
 
 func (h *upload) Write(p []byte) (int, error) {
-	h.d.fs.Touch()
 	n, err := h.u.Write(p)
 	if err != nil {
 		return n, h.abort(err, false)
@@ -458,7 +406,6 @@ func (h *upload) ReadFrom(r io.Reader) (int64, error) {
 func (h *upload) spliceFrom(dc *dataConn) (int64, error) {
 	var total int64
 	for {
-		h.d.fs.Touch()
 		n, err := h.u.ReadFrom(&io.LimitedReader{R: dc.Conn, N: sendfileChunk})
 		total += n
 		if err != nil {
@@ -472,28 +419,24 @@ func (h *upload) spliceFrom(dc *dataConn) (int64, error) {
 
 var errNoCloseNotify = errors.New("the TLS data connection ended without close_notify")
 
-// abort marks the upload as cut (the Close that follows discards it) and
-// says so in the reply. fromNetwork tells a broken data connection from a
-// failed write on the server.
+// abort says in the reply why the transfer failed. fromNetwork tells a
+// broken data connection, which the core records as a transfer error (the
+// Close that follows discards the upload, or in mode 2 keeps it for a
+// resume), from a write that failed on the server, which already failed
+// the upload.
 func (h *upload) abort(err error, fromNetwork bool) error {
-	h.u.TransferError(err)
-	if h.failed == nil {
-		h.failed = err
-	}
+	h.cut = true
 	if !fromNetwork {
 		return h.d.reply("upload", h.u.Path(), err)
 	}
-	// Whether the part received is discarded or kept for a resume depends
-	// on common.upload_mode, and is decided by the Close that follows.
+	h.u.TransferError(err)
 	return refusal(catalogue.FTPUploadCut.F(h.u.Path()))
 }
 
 // TransferError is ftpserverlib's notice of an ABOR, a broken data
 // connection or a failed copy; Close follows.
 func (h *upload) TransferError(err error) {
-	if h.failed == nil {
-		h.failed = err
-	}
+	h.cut = true
 	h.u.TransferError(err)
 }
 
@@ -502,23 +445,8 @@ func (h *upload) Close() error {
 	h.once.Do(func() {
 		err := h.u.Close()
 		h.d.leave()
-		dur := time.Since(h.start)
-		result := h.u.Outcome(err)
-		if h.failed != nil && !h.u.Cancelled() {
-			result = h.failed
-		}
-		h.d.conn.Audit(audit.Upload, h.u.Path(), "", h.u.Written(), dur, auditResult(catalogue.UploadWord, result))
-		attrs := []any{"path", h.u.Path(), "command", h.cmd, "bytes", h.u.Written(), "duration", dur.Round(time.Millisecond).String()}
-		if h.offset > 0 {
-			attrs = append(attrs, "resumed_at", h.offset)
-		}
-		switch {
-		case h.failed != nil:
-			h.d.log.Warn("upload interrupted", append(attrs, "reason", h.failed.Error(), "published", err == nil)...)
-		case err != nil:
+		if err != nil && !h.cut {
 			h.err = h.d.reply("upload", h.u.Path(), err)
-		default:
-			h.d.log.Info("upload", attrs...)
 		}
 	})
 	return h.err
@@ -534,26 +462,9 @@ type transferReader struct {
 
 func (t *transferReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
-	t.d.fs.Touch()
+	t.d.conn.FS.Touch()
 	if err != nil && !errors.Is(err, io.EOF) {
 		t.err = err
 	}
 	return n, err
-}
-
-// auditResult is what the audit trail says of a failed transfer: a
-// sentence an administrator can read out to a client, not a socket error
-// (that one goes to the server log with the transfer's log line).
-func auditResult(kind catalogue.T, err error) error {
-	var re *replyError
-	var pe *vfs.PathError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &re):
-		return errors.New(re.text)
-	case errors.As(err, &pe):
-		return err
-	}
-	return errors.New(catalogue.TransferCut.F(kind.F()))
 }

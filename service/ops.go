@@ -142,6 +142,13 @@ type Download struct {
 	once  sync.Once
 }
 
+// Read opens p for the server's own reading, not a download: FTP's HASH
+// reads the file to checksum it. Not audited; a refusal is logged.
+func (c *Conn) Read(p string) (*vfs.Download, error) {
+	d, err := c.FS.OpenDownload(p)
+	return d, c.check("read", p, err)
+}
+
 // Download opens p for reading.
 func (c *Conn) Download(p string) (*Download, error) {
 	d, err := c.FS.OpenDownload(p)

@@ -324,10 +324,12 @@ func (s *Service) Defender() *defender.Defender { return s.opts.Defender }
 // kick must close the transport; the protocol server then calls Close.
 func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote string, kick func(reason string)) (*Conn, error) {
 	if err := a.Usable(time.Now()); err != nil {
+		s.log.Warn("login refused", "protocol", protocol, "remote", remote, "login", a.Login, "reason", err.Error())
 		return nil, err
 	}
 	tree, err := s.tree(ctx, a)
 	if err != nil {
+		s.log.Error("login refused: tree not built", "protocol", protocol, "remote", remote, "login", a.Login, "err", err)
 		return nil, err
 	}
 	fsOpts := s.opts.FS

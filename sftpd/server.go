@@ -264,7 +264,6 @@ func (s *Server) handle(nc net.Conn) {
 	a := sc.Permissions.ExtraData[accountKey].(auth.Account)
 	sess, err := s.svc.Open(context.Background(), a, "SFTP", remote, func(string) { sc.Close() })
 	if err != nil {
-		s.log.Warn("login refused", "remote", remote, "login", a.Login, "reason", err.Error())
 		return
 	}
 	defer sess.Close()
