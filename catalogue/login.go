@@ -10,3 +10,15 @@ var (
 	OnlySFTP        = T{"Ce serveur ne fournit que SFTP : utilisez un client SFTP comme FileZilla, WinSCP ou sftp.", "This server only provides SFTP: use an SFTP client such as FileZilla, WinSCP or sftp."}
 	Banned          = T{"trop de connexions refusées depuis votre adresse : réessayez plus tard", "too many failed logins from your address: try again later"}
 )
+
+// Why the server closes a logged-in connection, told to the user before
+// it does (FTP 421, SSH channel's error stream).
+var (
+	KickIdle        = T{"connexion fermée après %d minutes sans activité", "connection closed after %d minutes without activity"}
+	KickDeleted     = T{"connexion fermée : ce compte a été supprimé", "connection closed: this account was deleted"}
+	KickDisabled    = T{"connexion fermée : ce compte a été désactivé ; contactez votre organisme de formation", "connection closed: this account was disabled; please contact your training centre"}
+	KickExpired     = T{"connexion fermée : ce compte a expiré ; contactez votre organisme de formation", "connection closed: this account has expired; please contact your training centre"}
+	KickCredentials = T{"connexion fermée : le mot de passe ou les clés de ce compte ont changé ; reconnectez-vous", "connection closed: this account's password or keys changed; please log in again"}
+	KickRole        = T{"connexion fermée : les dossiers de ce compte ont changé ; reconnectez-vous", "connection closed: this account's folders changed; please log in again"}
+	KickShutdown    = T{"connexion fermée : le serveur redémarre ; reconnectez-vous dans une minute", "connection closed: the server is restarting; please reconnect in a minute"}
+)

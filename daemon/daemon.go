@@ -345,8 +345,11 @@ func (d *Daemon) Run(ctx context.Context) {
 	d.log.Info("shutting down", "grace_time_s", d.Config.Common.GraceTime)
 	grace, cancel := context.WithTimeout(context.Background(), time.Duration(d.Config.Common.GraceTime)*time.Second)
 	defer cancel()
-	// Both protocols wind down together, within the same grace time.
+	// Both protocols wind down together, within the same grace time: each
+	// server stops accepting and closes what has not logged in; the
+	// service drains the logged-in connections of both.
 	var down sync.WaitGroup
+	down.Go(func() { d.Service.Drain(grace) })
 	if d.SFTP != nil {
 		down.Go(func() { d.SFTP.Shutdown(grace) })
 	}

@@ -99,29 +99,54 @@ func (s *Server) loginExpired(se *session) {
 		return
 	}
 	se.expired = true
-	var w net.Conn
-	switch {
-	case se.tls != nil:
-		w = se.tls
-	case !se.ctrl.tlsStarted.Load():
-		w = se.raw
-	}
+	w := se.writer()
 	s.mu.Unlock()
 	s.log.Info("login time exceeded: connection closed", "remote", se.raw.RemoteAddr().String(),
 		"login_grace_time", s.cfg.LoginGraceTime.String(), "replied", w != nil)
-	if w != nil {
-		// A TLS write can wait for a handshake the client never
-		// finishes: closing the connection ends it, hence the bound.
-		se.raw.SetWriteDeadline(time.Now().Add(time.Second))
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			fmt.Fprintf(w, "421 %s\r\n", catalogue.FTPLoginTimeReply.F(int(s.cfg.LoginGraceTime.Round(time.Second)/time.Second)))
-		}()
-		select {
-		case <-done:
-		case <-time.After(time.Second):
-		}
+	say(w, se.raw, catalogue.FTPLoginTimeReply.F(int(s.cfg.LoginGraceTime.Round(time.Second)/time.Second)))
+	se.raw.Close()
+}
+
+// writer is the layer a 421 must go through for the client to read it:
+// the TCP connection while the control connection speaks clear text, the
+// TLS layer otherwise; nil after AUTH TLS and before USER, when
+// ftpserverlib has not shown its TLS layer yet (see VerifyConnection).
+// The caller holds s.mu.
+func (se *session) writer() net.Conn {
+	switch {
+	case se.tls != nil:
+		return se.tls
+	case !se.ctrl.tlsStarted.Load():
+		return se.raw
 	}
+	return nil
+}
+
+// say writes a 421 with text on w (nothing when w is nil), bounded: a TLS
+// write can wait for a handshake the client never finishes, and closing
+// raw ends it.
+func say(w, raw net.Conn, text string) {
+	if w == nil {
+		return
+	}
+	raw.SetWriteDeadline(time.Now().Add(time.Second))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fmt.Fprintf(w, "421 %s\r\n", text)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+	}
+}
+
+// kick closes a logged-in control connection, telling the user why
+// (service.Conn.Kick).
+func (s *Server) kick(se *session, reason string) {
+	s.mu.Lock()
+	w := se.writer()
+	s.mu.Unlock()
+	say(w, se.raw, reason)
 	se.raw.Close()
 }

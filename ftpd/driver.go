@@ -196,8 +196,7 @@ func (b *binding) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpse
 	if err != nil {
 		return nil, err
 	}
-	raw := se.raw
-	conn, err := b.srv.svc.Open(ctx, a, protocol, remote, func(string) { raw.Close() })
+	conn, err := b.srv.svc.Open(ctx, a, protocol, remote, func(reason string) { b.srv.kick(se, reason) })
 	if err != nil {
 		return nil, err
 	}

@@ -32,11 +32,10 @@ type clientDriver struct {
 	// busy counts operations and open transfers: shutdown waits for them,
 	// and the connection's files are released only when it drops to zero
 	// after the control connection ended.
-	mu        sync.Mutex
-	busy      int
-	closed    bool
-	idleSince time.Time
-	drained   chan struct{}
+	mu      sync.Mutex
+	busy    int
+	closed  bool
+	drained chan struct{}
 }
 
 var (
@@ -70,7 +69,6 @@ func (d *clientDriver) leave() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.busy--
-	d.idleSince = time.Now()
 	if d.busy == 0 && d.drained != nil {
 		close(d.drained)
 		d.drained = nil
@@ -89,12 +87,6 @@ func (d *clientDriver) shut() <-chan struct{} {
 		d.drained = ch
 	}
 	return ch
-}
-
-func (d *clientDriver) idleFor(t time.Duration) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.busy == 0 && time.Since(d.idleSince) >= t
 }
 
 // abs resolves a path against the working directory. ftpserverlib passes

@@ -209,14 +209,9 @@ func (s *Server) closeListeners() {
 	}
 }
 
-// settle is how long a connection must have been without a transfer
-// before shutdown closes it: the "226" reply of a finished upload follows
-// the commit by microseconds, and closing in between would make the client
-// believe a committed upload failed.
-const settle = 200 * time.Millisecond
-
-// Shutdown stops accepting, closes connections with no transfer in flight,
-// lets the others finish until ctx ends, then closes them.
+// Shutdown stops accepting and closes the control connections that have
+// not logged in; the logged-in ones are the service's to drain
+// (service.Drain, run beside it). When ctx ends, what is left is closed.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.closing.Store(true)
 	s.closeListeners()
@@ -226,7 +221,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 		s.mu.Lock()
 		n := len(s.sessions)
 		for se := range s.sessions {
-			if se.drv == nil || se.drv.idleFor(settle) {
+			if se.drv == nil {
 				se.raw.Close()
 			}
 		}

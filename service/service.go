@@ -390,7 +390,8 @@ func (s *Service) Conns() []*Conn {
 	return out
 }
 
-// Kick closes one connection's transport with a logged reason.
+// Kick closes one connection's transport, telling the user why where the
+// protocol allows it: reason is the user's sentence (catalogue).
 func (c *Conn) Kick(reason string) {
 	c.Log().Warn("closing connection", "reason", reason)
 	if c.kick != nil {
@@ -398,10 +399,52 @@ func (c *Conn) Kick(reason string) {
 	}
 }
 
-// KickAll closes every connection (shutdown after the grace time).
-func (s *Service) KickAll(reason string) {
-	for _, c := range s.Conns() {
-		c.Kick(reason)
+// unusable is the sentence telling a connected user that their account
+// may no longer log in.
+func unusable(err error) string {
+	if errors.Is(err, auth.ErrExpired) {
+		return catalogue.KickExpired.F()
+	}
+	return catalogue.KickDisabled.F()
+}
+
+// Drain is the shutdown of every connection, whatever its protocol: each
+// is closed as soon as it is quiet (Conn.Quiet: no transfer open, no
+// request for a moment), the others when ctx ends; their users are told
+// why. It returns once no connection is registered, or after a bound
+// that only keeps a bug from hanging the exit.
+func (s *Service) Drain(ctx context.Context) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	kicked := map[*Conn]bool{}
+	var giveUp time.Time // once ctx ended
+	for {
+		conns := s.Conns()
+		if len(conns) == 0 {
+			return
+		}
+		late := ctx.Err() != nil
+		for _, c := range conns {
+			if !kicked[c] && (late || c.Quiet()) {
+				kicked[c] = true
+				c.Kick(catalogue.KickShutdown.F())
+			}
+		}
+		switch {
+		case late && giveUp.IsZero():
+			giveUp = time.Now().Add(10 * time.Second)
+		case late && time.Now().After(giveUp):
+			s.log.Error("connections still open after shutdown", "count", len(conns))
+			return
+		}
+		if late {
+			<-t.C
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
 	}
 }
 
@@ -444,34 +487,34 @@ func (s *Service) Refresh(ctx context.Context, changed bool) {
 	for _, c := range s.Conns() {
 		old := c.Account()
 		if s.opts.IdleTimeout > 0 && now.Sub(c.FS.LastActivity()) > s.opts.IdleTimeout {
-			c.Kick("idle timeout")
+			c.Kick(catalogue.KickIdle.F(int(s.opts.IdleTimeout.Minutes())))
 			continue
 		}
 		if !changed {
 			if err := old.Usable(now); err != nil {
-				c.Kick(err.Error())
+				c.Kick(unusable(err))
 			}
 			continue
 		}
 		a, err := s.dir.Account(ctx, old.Login)
 		switch {
 		case errors.Is(err, auth.ErrNotFound):
-			c.Kick("account deleted")
+			c.Kick(catalogue.KickDeleted.F())
 			continue
 		case err != nil:
 			s.log.Error("directory read failed", "login", old.Login, "err", err)
 			continue
 		}
 		if err := a.Usable(now); err != nil {
-			c.Kick(err.Error())
+			c.Kick(unusable(err))
 			continue
 		}
 		if a.PasswordHash != old.PasswordHash || !slices.Equal(a.PublicKeys, old.PublicKeys) {
-			c.Kick("credentials changed")
+			c.Kick(catalogue.KickCredentials.F())
 			continue
 		}
 		if a.Role != old.Role || a.Ref != old.Ref {
-			c.Kick("account role or ref changed")
+			c.Kick(catalogue.KickRole.F())
 			continue
 		}
 		key := a.Role + "\x00" + a.Ref

@@ -112,7 +112,7 @@ func TestRefresh(t *testing.T) {
 	svc.opts.IdleTimeout = time.Hour
 	svc.Refresh(context.Background(), true)
 
-	want := map[string]string{"acme": "disabled", "globex": "account deleted", "initech": "credentials changed"}
+	want := map[string]string{"acme": "this account was disabled", "globex": "this account was deleted", "initech": "password or keys changed"}
 	for login, reason := range want {
 		if got := kicked[login]; got == "" || !strings.Contains(got, reason) {
 			t.Errorf("%s: kick reason %q, want %q", login, got, reason)
@@ -130,7 +130,7 @@ func TestRefresh(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	conns["umbrella"].FS.Touch()
 	svc.Refresh(context.Background(), false)
-	if kicked["idle"] != "idle timeout" {
+	if !strings.Contains(kicked["idle"], "minutes without activity") {
 		t.Errorf("idle connection: %q", kicked["idle"])
 	}
 	if _, ok := kicked["umbrella"]; ok {

@@ -211,13 +211,47 @@ func (s *Server) acceptLoop(l net.Listener) {
 type conn struct {
 	nc   net.Conn
 	sess atomic.Pointer[service.Conn] // set once logged in
+
+	mu    sync.Mutex
+	chans map[ssh.Channel]struct{} // open session channels
 }
 
-// quiet reports a connection shutdown may close now (service.Conn.Quiet);
-// one that has not logged in yet has nothing to lose.
-func (c *conn) quiet() bool {
-	sess := c.sess.Load()
-	return sess == nil || sess.Quiet()
+func (c *conn) track(ch ssh.Channel, open bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.chans == nil {
+		c.chans = map[ssh.Channel]struct{}{}
+	}
+	if open {
+		c.chans[ch] = struct{}{}
+	} else {
+		delete(c.chans, ch)
+	}
+}
+
+// kick closes the connection, telling the user why first: SSH has no
+// place for a reason once logged in but the channels' error stream, which
+// OpenSSH's sftp prints and others log. Each write is bounded, as a client
+// that stopped reading would block it.
+func (c *conn) kick(sc *ssh.ServerConn, reason string) {
+	c.mu.Lock()
+	chans := make([]ssh.Channel, 0, len(c.chans))
+	for ch := range c.chans {
+		chans = append(chans, ch)
+	}
+	c.mu.Unlock()
+	for _, ch := range chans {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			fmt.Fprintf(ch.Stderr(), "dossierd: %s\r\n", reason)
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+	}
+	sc.Close()
 }
 
 func (s *Server) track(c *conn, on bool) {
@@ -262,7 +296,7 @@ func (s *Server) handle(nc net.Conn) {
 	go ssh.DiscardRequests(reqs)
 
 	a := sc.Permissions.ExtraData[accountKey].(auth.Account)
-	sess, err := s.svc.Open(context.Background(), a, "SFTP", remote, func(string) { sc.Close() })
+	sess, err := s.svc.Open(context.Background(), a, "SFTP", remote, func(reason string) { c.kick(sc, reason) })
 	if err != nil {
 		return
 	}
@@ -295,9 +329,11 @@ func (s *Server) handle(nc net.Conn) {
 		}
 		open.Add(1)
 		channels.Add(1)
+		c.track(ch, true)
 		go func() {
 			defer channels.Done()
 			defer open.Add(-1)
+			defer c.track(ch, false)
 			s.session(ch, chReqs, h)
 		}()
 	}
@@ -369,9 +405,10 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 }
 
-// Shutdown stops accepting, closes connections with no transfer in flight,
-// lets the others finish until ctx ends, then closes them: their uploads
-// are discarded (never published half-written).
+// Shutdown stops accepting and closes the connections that have not
+// logged in; the logged-in ones are the service's to drain
+// (service.Drain, run beside it). When ctx ends, what is left is closed:
+// cut uploads are discarded, never published half-written.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.closing.Store(true)
 	s.mu.Lock()
@@ -386,7 +423,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	for {
 		s.mu.Lock()
 		for c := range s.conns {
-			if c.quiet() {
+			if c.sess.Load() == nil {
 				c.nc.Close()
 			}
 		}
