@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 // This file is the directory side of `dossierd import` and `dossierd
@@ -355,14 +357,14 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 			ps.add(k, i, "role", roleErr)
 		}
 		switch {
-		case a.Role == RoleStaff && a.Ref != "":
+		case a.Role == domain.RoleStaff && a.Ref != "":
 			ps.addf(k, i, "ref", "%q must be empty for a staff account", a.Ref)
-		case a.Role != RoleStaff && a.Ref == "":
+		case a.Role != domain.RoleStaff && a.Ref == "":
 			// With an unknown role, the role is the problem to report.
 			if roleErr == nil {
 				ps.addf(k, i, "ref", "is required for a %s account", a.Role)
 			}
-		case a.Role != RoleStaff:
+		case a.Role != domain.RoleStaff:
 			if err := checkName("ref", a.Ref); err != nil {
 				ps.add(k, i, "ref", err)
 			}

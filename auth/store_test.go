@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 // testHash is an argon2id hash of "secret", made once: hashing costs tens of
@@ -82,7 +84,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	if err := s.DB().QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d, %v; want 1", fk, err)
 	}
-	mustAddAccount(t, s, "acme", RoleClient, "C42")
+	mustAddAccount(t, s, "acme", domain.RoleClient, "C42")
 	gen, _ := s.Generation(ctx)
 
 	for name, want := range map[string]os.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600} {
@@ -132,7 +134,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 func TestOpenOddPath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a b?c#d%20é", "x.db")
 	s := openStore(t, path, Options{})
-	mustAddAccount(t, s, "acme", RoleClient, "C42")
+	mustAddAccount(t, s, "acme", domain.RoleClient, "C42")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("database not at %q: %v", path, err)
 	}
@@ -188,7 +190,7 @@ func TestGeneration(t *testing.T) {
 		do   func() error
 	}{
 		{"add account", func() error {
-			_, err := s.AddAccount(ctx, Account{Login: "t1", Role: RoleTrainee, Ref: "T1", PasswordHash: testHash()}, "")
+			_, err := s.AddAccount(ctx, Account{Login: "t1", Role: domain.RoleTrainee, Ref: "T1", PasswordHash: testHash()}, "")
 			return err
 		}},
 		{"update account", func() error {
@@ -201,8 +203,8 @@ func TestGeneration(t *testing.T) {
 		{"set disabled", func() error { return s.SetDisabled(ctx, "t1", true) }},
 		{"add session", func() error { return s.AddSession(ctx, Session{Code: "S1"}) }},
 		{"update session", func() error { return s.UpdateSession(ctx, Session{Code: "S1", Title: "First"}) }},
-		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"S1", RoleTrainee, "T1"}) }},
-		{"unenroll", func() error { return s.Unenroll(ctx, Enrollment{"S1", RoleTrainee, "T1"}) }},
+		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1"}) }},
+		{"unenroll", func() error { return s.Unenroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1"}) }},
 		{"delete session", func() error { return s.DeleteSession(ctx, "S1") }},
 		{"delete account", func() error { return s.DeleteAccount(ctx, "t1") }},
 	}
@@ -217,9 +219,9 @@ func TestGeneration(t *testing.T) {
 	}
 
 	// Reads, and changes that fail or change nothing, leave it alone.
-	mustAddAccount(t, s, "t2", RoleTrainee, "T2")
+	mustAddAccount(t, s, "t2", domain.RoleTrainee, "T2")
 	mustAddSession(t, s, Session{Code: "S2"})
-	if err := s.Enroll(ctx, Enrollment{"S2", RoleTrainee, "T2"}); err != nil {
+	if err := s.Enroll(ctx, Enrollment{"S2", domain.RoleTrainee, "T2"}); err != nil {
 		t.Fatal(err)
 	}
 	nonChanges := []struct {
@@ -231,16 +233,16 @@ func TestGeneration(t *testing.T) {
 		{"login known", func() error { _, err := s.LoginKnown(ctx, "t2"); return err }},
 		{"session", func() error { _, err := s.Session(ctx, "S2"); return err }},
 		{"sessions", func() error { _, err := s.Sessions(ctx); return err }},
-		{"sessions of", func() error { _, err := s.SessionsOf(ctx, RoleTrainee, "T2"); return err }},
+		{"sessions of", func() error { _, err := s.SessionsOf(ctx, domain.RoleTrainee, "T2"); return err }},
 		{"enrollments", func() error { _, err := s.Enrollments(ctx); return err }},
 		{"authenticate", func() error { _, err := s.Authenticate(ctx, "t2", "secret"); return err }},
 		{"authenticate key", func() error {
 			_, err := s.AuthenticateKey(ctx, "t2", key.pub)
 			return ignore(err, ErrInvalidCredentials)
 		}},
-		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S2", RoleTrainee, "T2"}) }},
+		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S2", domain.RoleTrainee, "T2"}) }},
 		{"duplicate account", func() error {
-			_, err := s.AddAccount(ctx, Account{Login: "T2", Role: RoleTrainee, Ref: "T2"}, "")
+			_, err := s.AddAccount(ctx, Account{Login: "T2", Role: domain.RoleTrainee, Ref: "T2"}, "")
 			return ignore(err, ErrExists)
 		}},
 		{"duplicate session", func() error { return ignore(s.AddSession(ctx, Session{Code: "s2"}), ErrExists) }},
@@ -307,7 +309,7 @@ func TestConcurrentWriters(t *testing.T) {
 				for i := range each {
 					ref := fmt.Sprintf("T%d-%d-%d", si, w, i)
 					code := "S" + ref
-					if _, err := s.AddAccount(ctx, Account{Login: "u" + ref, Role: RoleTrainee, Ref: ref, PasswordHash: testHash()}, ""); err != nil {
+					if _, err := s.AddAccount(ctx, Account{Login: "u" + ref, Role: domain.RoleTrainee, Ref: ref, PasswordHash: testHash()}, ""); err != nil {
 						errs <- err
 						return
 					}
@@ -315,7 +317,7 @@ func TestConcurrentWriters(t *testing.T) {
 						errs <- err
 						return
 					}
-					if err := s.Enroll(ctx, Enrollment{code, RoleTrainee, ref}); err != nil {
+					if err := s.Enroll(ctx, Enrollment{code, domain.RoleTrainee, ref}); err != nil {
 						errs <- err
 						return
 					}
@@ -353,7 +355,7 @@ func TestTimestamps(t *testing.T) {
 	s := newStore(t, Options{})
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return t0 }
-	a := mustAddAccount(t, s, "acme", RoleClient, "C42")
+	a := mustAddAccount(t, s, "acme", domain.RoleClient, "C42")
 	if !a.CreatedAt.Equal(t0) || !a.UpdatedAt.Equal(t0) {
 		t.Errorf("AddAccount times = %v, %v; want %v", a.CreatedAt, a.UpdatedAt, t0)
 	}
