@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -374,5 +375,82 @@ func TestTimestamps(t *testing.T) {
 	var raw string
 	if err := s.DB().QueryRow(`SELECT updated_at FROM accounts`).Scan(&raw); err != nil || raw != "2026-03-01T11:00:00Z" {
 		t.Errorf("stored updated_at = %q, %v; want RFC 3339 UTC", raw, err)
+	}
+}
+
+// Up to schema 1, packages audit and defender created their tables
+// themselves, at daemon start, with these statements (audit.Prepare and
+// defender.OpenPersist). A database they did or did not get to must
+// migrate to the current schema and keep its rows.
+const schema1AuditDefender = `
+CREATE TABLE IF NOT EXISTS audit (
+	id        INTEGER PRIMARY KEY,
+	time      TEXT NOT NULL,
+	login     TEXT NOT NULL,
+	role      TEXT NOT NULL,
+	remote    TEXT NOT NULL,
+	protocol  TEXT NOT NULL,
+	action    TEXT NOT NULL,
+	path      TEXT NOT NULL,
+	target    TEXT NOT NULL,
+	bytes     INTEGER NOT NULL,
+	duration  INTEGER NOT NULL,
+	result    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
+CREATE INDEX IF NOT EXISTS audit_login_time ON audit (login COLLATE NOCASE, time);
+CREATE TABLE IF NOT EXISTS defender_hosts (
+	ip           TEXT PRIMARY KEY,
+	score        INTEGER NOT NULL,
+	banned_until TEXT NOT NULL DEFAULT '',
+	bans         INTEGER NOT NULL DEFAULT 0,
+	updated_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS defender_unbans (
+	ip           TEXT PRIMARY KEY,
+	requested_at TEXT NOT NULL
+);
+INSERT INTO audit (time, login, role, remote, protocol, action, path, target, bytes, duration, result)
+	VALUES ('2026-01-05T09:00:00.000000Z', 'acme', 'client', '192.0.2.1:5000', 'SFTP', 'download', '/a.pdf', '', 1, 1, 'ok');
+INSERT INTO defender_hosts (ip, score, banned_until, bans, updated_at) VALUES ('192.0.2.9', 15, '2026-01-05T10:00:00Z', 1, '2026-01-05T09:30:00Z');
+`
+
+func TestOpenMigratesSchema1(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		extra string // what the daemon of schema 1 added
+		rows  int    // rows of audit and defender_hosts expected after migrating
+	}{
+		{"CLI only", "", 0},
+		{"daemon ran", schema1AuditDefender, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.db")
+			db, err := sql.Open("sqlite", "file:"+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, stmt := range []string{migrations[0], `PRAGMA user_version = 1`, tc.extra} {
+				if _, err := db.Exec(stmt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+
+			s := openStore(t, path, Options{})
+			if v := userVersion(t, s); v != len(migrations) {
+				t.Errorf("user_version = %d, want %d", v, len(migrations))
+			}
+			for table, want := range map[string]int{"audit": tc.rows, "defender_hosts": tc.rows, "defender_unbans": 0} {
+				var n int
+				if err := s.DB().QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+					t.Fatalf("%s: %v", table, err)
+				}
+				if n != want {
+					t.Errorf("%s has %d rows, want %d", table, n, want)
+				}
+			}
+			mustAddAccount(t, s, "acme", domain.RoleClient, "C42") // schema 1's tables still work
+		})
 	}
 }
