@@ -44,24 +44,6 @@ type Event struct {
 	Result   string        `json:"result"` // "ok", or the reason of the failure
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS audit (
-	id        INTEGER PRIMARY KEY,
-	time      TEXT NOT NULL,
-	login     TEXT NOT NULL,
-	role      TEXT NOT NULL,
-	remote    TEXT NOT NULL,
-	protocol  TEXT NOT NULL,
-	action    TEXT NOT NULL,
-	path      TEXT NOT NULL,
-	target    TEXT NOT NULL,
-	bytes     INTEGER NOT NULL,
-	duration  INTEGER NOT NULL,
-	result    TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
-CREATE INDEX IF NOT EXISTS audit_login_time ON audit (login COLLATE NOCASE, time);`
-
 // timeFormat sorts as text, so the time index serves range queries.
 const timeFormat = "2006-01-02T15:04:05.000000Z"
 
@@ -92,14 +74,6 @@ func StoredLogin(login string) string {
 	return strconv.Quote(kept) + cut
 }
 
-// Prepare creates the table if needed (also for read-only CLI use).
-func Prepare(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("audit table: %w", err)
-	}
-	return nil
-}
-
 // Recorder batches events into the database.
 type Recorder struct {
 	db  *sql.DB
@@ -115,10 +89,11 @@ type Recorder struct {
 // logged (never silently lost) but not stored.
 const queueSize = 8192
 
-// NewRecorder starts the writer goroutine.
+// NewRecorder starts the writer goroutine. db is the directory database
+// (auth.Store.DB), whose migrations create the audit table.
 func NewRecorder(ctx context.Context, db *sql.DB, log *slog.Logger) (*Recorder, error) {
-	if err := Prepare(ctx, db); err != nil {
-		return nil, err
+	if _, err := db.ExecContext(ctx, `SELECT 1 FROM audit LIMIT 0`); err != nil {
+		return nil, fmt.Errorf("audit table: %w", err)
 	}
 	r := &Recorder{db: db, log: log.With("audit", true), ch: make(chan Event, queueSize)}
 	r.wg.Add(1)

@@ -11,16 +11,24 @@ import (
 	"testing"
 	"time"
 
-	_ "modernc.org/sqlite"
+	"github.com/dossierd/dossierd/auth"
 )
 
-func TestRecordQueryPrune(t *testing.T) {
-	ctx := context.Background()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
+// openDB opens a directory database, whose migrations create the audit
+// table.
+func openDB(t *testing.T) *sql.DB {
+	t.Helper()
+	s, err := auth.Open(filepath.Join(t.TempDir(), "a.db"), auth.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { s.Close() })
+	return s.DB()
+}
+
+func TestRecordQueryPrune(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
 	r, err := NewRecorder(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -79,11 +87,7 @@ func TestStoredLogin(t *testing.T) {
 // form, whoever records it, and the operator finds it by what was sent.
 func TestRecordStoresLoginQuoted(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	var logged strings.Builder
 	r, err := NewRecorder(ctx, db, slog.New(slog.NewTextHandler(&logged, nil)))
 	if err != nil {

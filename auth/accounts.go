@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 const accountColumns = `id, login, role, ref, name, password_hash, public_keys, disabled, expires_at, created_at, updated_at`
@@ -104,7 +106,7 @@ func (s *Store) AddAccount(ctx context.Context, a Account, password string) (Acc
 }
 
 func (s *Store) accountFolder(role, ref string) error {
-	if s.layout == nil || role == RoleStaff {
+	if s.layout == nil || role == domain.RoleStaff {
 		return nil
 	}
 	if err := s.layout.AccountFolder(role, ref); err != nil {
@@ -197,7 +199,7 @@ func (s *Store) DeleteAccount(ctx context.Context, login string) error {
 // pruneEnrollments deletes the enrolments of (role, ref) if no account has
 // that role and ref any more.
 func pruneEnrollments(ctx context.Context, tx *sql.Tx, role, ref string) error {
-	if role == RoleStaff {
+	if role == domain.RoleStaff {
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM enrollments WHERE role = ? AND ref = ?

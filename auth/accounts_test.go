@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 func TestAccountCRUD(t *testing.T) {
@@ -15,7 +17,7 @@ func TestAccountCRUD(t *testing.T) {
 	s := newStore(t, Options{})
 	key := testKey(t)
 
-	in := Account{Login: "Acme.Admin", Role: RoleClient, Ref: "C42", Name: "ACME SA",
+	in := Account{Login: "Acme.Admin", Role: domain.RoleClient, Ref: "C42", Name: "ACME SA",
 		PublicKeys: []string{"  " + key.line + "   laptop  of  jo "}, ExpiresAt: "2030-12-31"}
 	a, err := s.AddAccount(ctx, in, "secret")
 	if err != nil {
@@ -36,8 +38,8 @@ func TestAccountCRUD(t *testing.T) {
 		t.Errorf("Account = %+v\nwant %+v", got, a)
 	}
 
-	mustAddAccount(t, s, "zoe", RoleStaff, "")
-	mustAddAccount(t, s, "bob", RoleTrainer, "F7")
+	mustAddAccount(t, s, "zoe", domain.RoleStaff, "")
+	mustAddAccount(t, s, "bob", domain.RoleTrainer, "F7")
 	all, err := s.Accounts(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +53,7 @@ func TestAccountCRUD(t *testing.T) {
 	}
 
 	got.Name = "ACME"
-	got.Role, got.Ref = RoleTrainee, "T1"
+	got.Role, got.Ref = domain.RoleTrainee, "T1"
 	got.PublicKeys = nil
 	got.Disabled = true
 	got.ExpiresAt = ""
@@ -63,7 +65,7 @@ func TestAccountCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if upd.Login != "Acme.Admin" || upd.Name != "ACME" || upd.Role != RoleTrainee || upd.Ref != "T1" ||
+	if upd.Login != "Acme.Admin" || upd.Name != "ACME" || upd.Role != domain.RoleTrainee || upd.Ref != "T1" ||
 		upd.PublicKeys != nil || !upd.Disabled || upd.ExpiresAt != "" || upd.PasswordHash != a.PasswordHash {
 		t.Errorf("after UpdateAccount: %+v", upd)
 	}
@@ -97,7 +99,7 @@ func TestAccountCRUD(t *testing.T) {
 		err  error
 	}{
 		{"Account", func() error { _, err := s.Account(ctx, "acme.admin"); return err }()},
-		{"UpdateAccount", s.UpdateAccount(ctx, Account{Login: "nobody", Role: RoleStaff})},
+		{"UpdateAccount", s.UpdateAccount(ctx, Account{Login: "nobody", Role: domain.RoleStaff})},
 		{"SetPassword", s.SetPassword(ctx, "nobody", "x")},
 		{"SetDisabled", s.SetDisabled(ctx, "nobody", true)},
 		{"DeleteAccount", s.DeleteAccount(ctx, "nobody")},
@@ -115,20 +117,20 @@ func TestAccountCRUD(t *testing.T) {
 func TestAddAccountDuplicate(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, Options{})
-	mustAddAccount(t, s, "acme", RoleClient, "C42")
+	mustAddAccount(t, s, "acme", domain.RoleClient, "C42")
 	tests := []struct{ login, want string }{
 		{"acme", `account "acme" already exists`},
 		{"ACME", `account "ACME" already exists (as "acme")`},
 		{"Acme", `account "Acme" already exists (as "acme")`},
 	}
 	for _, tt := range tests {
-		_, err := s.AddAccount(ctx, Account{Login: tt.login, Role: RoleClient, Ref: "C43"}, "")
+		_, err := s.AddAccount(ctx, Account{Login: tt.login, Role: domain.RoleClient, Ref: "C43"}, "")
 		if !errors.Is(err, ErrExists) || err.Error() != tt.want {
 			t.Errorf("AddAccount(%s) = %v, want %q (ErrExists)", tt.login, err, tt.want)
 		}
 	}
 	// Two logins may share a ref: a company has several contacts.
-	if _, err := s.AddAccount(ctx, Account{Login: "acme2", Role: RoleClient, Ref: "C42"}, ""); err != nil {
+	if _, err := s.AddAccount(ctx, Account{Login: "acme2", Role: domain.RoleClient, Ref: "C42"}, ""); err != nil {
 		t.Errorf("second login for ref C42: %v", err)
 	}
 }
@@ -143,7 +145,7 @@ func TestAccountValidation(t *testing.T) {
 	}
 	s := newStore(t, Options{CheckName: noSpaces})
 	key := testKey(t)
-	ok := Account{Login: "t1", Role: RoleTrainee, Ref: "T1"}
+	ok := Account{Login: "t1", Role: domain.RoleTrainee, Ref: "T1"}
 	with := func(f func(*Account)) Account { a := ok; f(&a); return a }
 
 	tests := []struct {
@@ -160,7 +162,7 @@ func TestAccountValidation(t *testing.T) {
 		{"bad role", with(func(a *Account) { a.Role = "teacher" }), "", `role "teacher" is not one of client, trainee, trainer, staff`, "role"},
 		{"no role", with(func(a *Account) { a.Role = "" }), "", `role is required (one of client, trainee, trainer, staff)`, "role"},
 		{"no ref", with(func(a *Account) { a.Ref = "" }), "", `ref is required for a trainee account`, "ref"},
-		{"staff with ref", with(func(a *Account) { a.Role = RoleStaff }), "", `ref "T1" must be empty for staff`, "ref"},
+		{"staff with ref", with(func(a *Account) { a.Role = domain.RoleStaff }), "", `ref "T1" must be empty for staff`, "ref"},
 		{"ref with slash", with(func(a *Account) { a.Ref = "C42/x" }), "", `ref "C42/x" must not contain "/"`, "ref"},
 		{"ref dotdot", with(func(a *Account) { a.Ref = ".." }), "", `ref ".." is not a usable name`, "ref"},
 		{"ref policy", with(func(a *Account) { a.Ref = "C 42" }), "", `ref "C 42": contains a space`, "ref"},
@@ -172,7 +174,7 @@ func TestAccountValidation(t *testing.T) {
 		{"bad expiry", with(func(a *Account) { a.ExpiresAt = "31/12/2026" }), "", `expiry date "31/12/2026" is not a date of the form YYYY-MM-DD`, "expiry date"},
 		{"unpadded expiry", with(func(a *Account) { a.ExpiresAt = "2026-1-5" }), "", `expiry date "2026-1-5" is not a date`, "expiry date"},
 	}
-	victim := mustAddAccount(t, s, "victim", RoleTrainee, "T1")
+	victim := mustAddAccount(t, s, "victim", domain.RoleTrainee, "T1")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.AddAccount(ctx, tt.a, tt.password)
@@ -212,7 +214,7 @@ func TestImportedHashes(t *testing.T) {
 	bc := bcryptHash(t, "pw-bcrypt")
 	for i, h := range []string{testHash(), bc, "$2y$" + bc[4:], "$2b$" + bc[4:]} {
 		login := fmt.Sprintf("u%d", i)
-		if _, err := s.AddAccount(ctx, Account{Login: login, Role: RoleStaff, PasswordHash: h}, ""); err != nil {
+		if _, err := s.AddAccount(ctx, Account{Login: login, Role: domain.RoleStaff, PasswordHash: h}, ""); err != nil {
 			t.Fatalf("importing %.7s…: %v", h, err)
 		}
 		pw := "secret"
@@ -235,14 +237,14 @@ func TestAuthenticate(t *testing.T) {
 	add := func(a Account) {
 		t.Helper()
 		if a.Role == "" {
-			a.Role, a.Ref = RoleTrainee, "T-"+a.Login
+			a.Role, a.Ref = domain.RoleTrainee, "T-"+a.Login
 		}
 		if _, err := s.AddAccount(ctx, a, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	add(Account{Login: "Alice", PasswordHash: testHash()})
-	add(Account{Login: "staff1", Role: RoleStaff, PasswordHash: testHash()})
+	add(Account{Login: "staff1", Role: domain.RoleStaff, PasswordHash: testHash()})
 	add(Account{Login: "dis", PasswordHash: testHash(), Disabled: true})
 	add(Account{Login: "old", PasswordHash: testHash(), ExpiresAt: "2026-03-14"})
 	add(Account{Login: "today", PasswordHash: testHash(), ExpiresAt: "2026-03-15"})
@@ -301,7 +303,7 @@ func TestAuthenticateKey(t *testing.T) {
 
 	add := func(login string, disabled bool, expires string, keys ...string) {
 		t.Helper()
-		_, err := s.AddAccount(ctx, Account{Login: login, Role: RoleTrainer, Ref: "F-" + login, PublicKeys: keys, Disabled: disabled, ExpiresAt: expires}, "")
+		_, err := s.AddAccount(ctx, Account{Login: login, Role: domain.RoleTrainer, Ref: "F-" + login, PublicKeys: keys, Disabled: disabled, ExpiresAt: expires}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,10 +376,10 @@ func TestAccountChangesPruneEnrollments(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, Options{})
 	mustAddSession(t, s, Session{Code: "S1"})
-	mustAddAccount(t, s, "acme1", RoleClient, "C42")
-	mustAddAccount(t, s, "acme2", RoleClient, "C42")
-	mustAddAccount(t, s, "t1", RoleTrainee, "T1")
-	for _, e := range []Enrollment{{"S1", RoleClient, "C42"}, {"S1", RoleTrainee, "T1"}} {
+	mustAddAccount(t, s, "acme1", domain.RoleClient, "C42")
+	mustAddAccount(t, s, "acme2", domain.RoleClient, "C42")
+	mustAddAccount(t, s, "t1", domain.RoleTrainee, "T1")
+	for _, e := range []Enrollment{{"S1", domain.RoleClient, "C42"}, {"S1", domain.RoleTrainee, "T1"}} {
 		if err := s.Enroll(ctx, e); err != nil {
 			t.Fatal(err)
 		}

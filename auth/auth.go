@@ -13,19 +13,22 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
-// Roles of an account. Clients, trainees and trainers are identified in the
-// training management system (TMS) by their ref; staff are not.
+// Roles of an account, as package domain declares them. They are repeated
+// here only for service and sftpd, which still name them auth.Role*;
+// new code uses domain's.
 const (
-	RoleClient  = "client"
-	RoleTrainee = "trainee"
-	RoleTrainer = "trainer"
-	RoleStaff   = "staff"
+	RoleClient  = domain.RoleClient
+	RoleTrainee = domain.RoleTrainee
+	RoleTrainer = domain.RoleTrainer
+	RoleStaff   = domain.RoleStaff
 )
 
 // roles lists the valid roles in the order error messages name them.
-var roles = []string{RoleClient, RoleTrainee, RoleTrainer, RoleStaff}
+var roles = domain.Roles()
 
 // Sentinel errors. The store wraps them in errors whose text names the thing
 // concerned (`account "acme" already exists`), so test them with errors.Is.
@@ -41,7 +44,7 @@ var (
 type Account struct {
 	ID    int64
 	Login string // unique, case-insensitively
-	Role  string // one of the Role constants
+	Role  string // one of domain.Role*
 	Ref   string // TMS code; empty for staff
 	Name  string // display name
 

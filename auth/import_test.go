@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 func generation(t *testing.T, s *Store) int64 {
@@ -43,22 +45,22 @@ func changes(d *Diff) []string {
 func baseSnapshot(key string) *Snapshot {
 	return &Snapshot{
 		Accounts: []ImportAccount{
-			{Login: "acme", Role: RoleClient, Ref: "C0042", Name: "ACME SARL", PasswordHash: testHash()},
-			{Login: "jdupont", Role: RoleTrainee, Ref: "T0107", Name: "Jeanne Dupont", Password: "jeanne-2026",
+			{Login: "acme", Role: domain.RoleClient, Ref: "C0042", Name: "ACME SARL", PasswordHash: testHash()},
+			{Login: "jdupont", Role: domain.RoleTrainee, Ref: "T0107", Name: "Jeanne Dupont", Password: "jeanne-2026",
 				PublicKeys: []string{key + "  jeanne@laptop"}, PublicKeysGiven: true, ExpiresAt: "2027-06-30"},
-			{Login: "fmartin", Role: RoleTrainer, Ref: "F0003", Name: "François Martin"},
-			{Login: "backoffice", Role: RoleStaff, Name: "Back office"},
+			{Login: "fmartin", Role: domain.RoleTrainer, Ref: "F0003", Name: "François Martin"},
+			{Login: "backoffice", Role: domain.RoleStaff, Name: "Back office"},
 		},
 		Sessions: []Session{
 			{Code: "S2026-014", Title: "SST Lyon", StartsOn: "2026-03-02", EndsOn: "2026-03-04", Folder: "S2026-014 SST Lyon"},
 			{Code: "S2026-021", Title: "Excel"},
 		},
 		Enrollments: []Enrollment{
-			{"S2026-014", RoleClient, "C0042"},
-			{"S2026-014", RoleTrainee, "T0107"},
-			{"s2026-014", RoleTrainee, "T0107"}, // a duplicate (case of the code aside) is harmless
-			{"S2026-014", RoleTrainer, "F0003"},
-			{"S2026-021", RoleClient, "C0042"},
+			{"S2026-014", domain.RoleClient, "C0042"},
+			{"S2026-014", domain.RoleTrainee, "T0107"},
+			{"s2026-014", domain.RoleTrainee, "T0107"}, // a duplicate (case of the code aside) is harmless
+			{"S2026-014", domain.RoleTrainer, "F0003"},
+			{"S2026-021", domain.RoleClient, "C0042"},
 		},
 	}
 }
@@ -117,7 +119,7 @@ func TestApplyAddsThenIsIdempotent(t *testing.T) {
 	if f, _ := s.Account(ctx, "fmartin"); f.PasswordHash != "" {
 		t.Error("an account without password got one")
 	}
-	if got, _ := s.SessionsOf(ctx, RoleClient, "C0042"); len(got) != 2 || got[0].Folder != "S2026-014 SST Lyon" || got[1].Folder != "S2026-021" {
+	if got, _ := s.SessionsOf(ctx, domain.RoleClient, "C0042"); len(got) != 2 || got[0].Folder != "S2026-014 SST Lyon" || got[1].Folder != "S2026-021" {
 		t.Errorf("SessionsOf(C0042) = %+v", got)
 	}
 
@@ -195,7 +197,7 @@ func TestApplyChanges(t *testing.T) {
 	if a, _ := s.Account(ctx, "acme"); !a.Disabled || a.Name != "ACME SAS" {
 		t.Errorf("acme = %+v", a)
 	}
-	if got, _ := s.SessionsOf(ctx, RoleClient, "C0042"); len(got) != 1 {
+	if got, _ := s.SessionsOf(ctx, domain.RoleClient, "C0042"); len(got) != 1 {
 		t.Errorf("a hidden session is still shown: %+v", got)
 	}
 	if d := mustApply(t, s, snap, ApplyOptions{}); !d.Empty() {
@@ -252,11 +254,11 @@ func TestApplyPrune(t *testing.T) {
 
 	// The TMS no longer lists globex... which was never imported, acme,
 	// session S2026-021 and its enrollment.
-	mustAddAccount(t, s, "admin2", RoleStaff, "")
+	mustAddAccount(t, s, "admin2", domain.RoleStaff, "")
 	part := baseSnapshot(testKey(t).line)
 	part.Accounts = part.Accounts[1:]
 	part.Sessions = part.Sessions[:1]
-	part.Enrollments = []Enrollment{{"S2026-014", RoleTrainee, "T0107"}, {"S2026-014", RoleTrainer, "F0003"}}
+	part.Enrollments = []Enrollment{{"S2026-014", domain.RoleTrainee, "T0107"}, {"S2026-014", domain.RoleTrainer, "F0003"}}
 	part.Accounts[0].PublicKeysGiven = false
 
 	// Without prune, what is absent stays.
@@ -327,7 +329,7 @@ func TestApplyProblems(t *testing.T) {
 		}
 		return nil
 	}})
-	mustAddAccount(t, s, "stored", RoleTrainee, "T-STORED")
+	mustAddAccount(t, s, "stored", domain.RoleTrainee, "T-STORED")
 	mustAddSession(t, s, Session{Code: "S-STORED", Folder: "Stored folder"})
 	gen := generation(t, s)
 
@@ -347,23 +349,23 @@ func TestApplyProblems(t *testing.T) {
 		{"unknown role", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: "teacher", Ref: "X"}}},
 			false, []want{{KindAccounts, 0, "role", `"teacher" is not one of client, trainee, trainer, staff`, -1}}},
 		{"duplicate login", Snapshot{Accounts: []ImportAccount{
-			{Login: "acme", Role: RoleStaff}, {Login: "x", Role: RoleStaff}, {Login: "ACME", Role: RoleStaff}}},
+			{Login: "acme", Role: domain.RoleStaff}, {Login: "x", Role: domain.RoleStaff}, {Login: "ACME", Role: domain.RoleStaff}}},
 			false, []want{{KindAccounts, 2, "login", `"ACME" appears twice, ignoring case`, 0}}},
-		{"bad login", Snapshot{Accounts: []ImportAccount{{Login: "jean dupont", Role: RoleStaff}}},
+		{"bad login", Snapshot{Accounts: []ImportAccount{{Login: "jean dupont", Role: domain.RoleStaff}}},
 			false, []want{{KindAccounts, 0, "login", `"jean dupont" contains ' '`, -1}}},
 		{"ref for staff, no ref for client", Snapshot{Accounts: []ImportAccount{
-			{Login: "a", Role: RoleStaff, Ref: "S1"}, {Login: "b", Role: RoleClient}}},
+			{Login: "a", Role: domain.RoleStaff, Ref: "S1"}, {Login: "b", Role: domain.RoleClient}}},
 			false, []want{{KindAccounts, 0, "ref", `"S1" must be empty for a staff account`, -1}, {KindAccounts, 1, "ref", "is required for a client account", -1}}},
-		{"ref refused by the policy", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: RoleClient, Ref: "Société"}}},
+		{"ref refused by the policy", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: domain.RoleClient, Ref: "Société"}}},
 			false, []want{{KindAccounts, 0, "ref", `"Société" refused: not allowed; try "x"`, -1}}},
-		{"both passwords", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: RoleStaff, Password: "p", PasswordHash: testHash()}}},
+		{"both passwords", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: domain.RoleStaff, Password: "p", PasswordHash: testHash()}}},
 			false, []want{{KindAccounts, 0, "password", "and password_hash are both given", -1}}},
-		{"invalid hash", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: RoleStaff, PasswordHash: "$6$salt$hash"}}},
+		{"invalid hash", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: domain.RoleStaff, PasswordHash: "$6$salt$hash"}}},
 			false, []want{{KindAccounts, 0, "password_hash", `has unsupported format "$6$"`, -1}}},
-		{"malformed key", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: RoleStaff, PublicKeys: []string{"ssh-ed25519 AAAA!!"}, PublicKeysGiven: true}}},
+		{"malformed key", Snapshot{Accounts: []ImportAccount{{Login: "a", Role: domain.RoleStaff, PublicKeys: []string{"ssh-ed25519 AAAA!!"}, PublicKeysGiven: true}}},
 			false, []want{{KindAccounts, 0, "public_keys", `"ssh-ed25519 AAAA!!": has key data that is not valid base64`, -1}}},
 		{"bad dates", Snapshot{
-			Accounts: []ImportAccount{{Login: "a", Role: RoleStaff, ExpiresAt: "30/06/2027"}},
+			Accounts: []ImportAccount{{Login: "a", Role: domain.RoleStaff, ExpiresAt: "30/06/2027"}},
 			Sessions: []Session{{Code: "S1", StartsOn: "2026-02-30"}, {Code: "S2", StartsOn: "2026-03-04", EndsOn: "2026-03-02"}}},
 			false, []want{
 				{KindAccounts, 0, "expires_at", `"30/06/2027" is not a date of the form YYYY-MM-DD (write 2027-06-30)`, -1},
@@ -379,14 +381,14 @@ func TestApplyProblems(t *testing.T) {
 		{"folder and code refused", Snapshot{Sessions: []Session{{Code: "S'1", Folder: "Été"}}},
 			false, []want{{KindSessions, 0, "code", `"S'1" refused`, -1}, {KindSessions, 0, "folder", `"Été" refused`, -1}}},
 		{"enrollment of unknown session, ref and role", Snapshot{
-			Accounts:    []ImportAccount{{Login: "a", Role: RoleClient, Ref: "C1"}},
-			Enrollments: []Enrollment{{"S9", RoleClient, "C1"}, {"S-STORED", RoleTrainee, "T9"}, {"S-STORED", RoleStaff, "C1"}, {"S-STORED", RoleClient, "é"}}},
+			Accounts:    []ImportAccount{{Login: "a", Role: domain.RoleClient, Ref: "C1"}},
+			Enrollments: []Enrollment{{"S9", domain.RoleClient, "C1"}, {"S-STORED", domain.RoleTrainee, "T9"}, {"S-STORED", domain.RoleStaff, "C1"}, {"S-STORED", domain.RoleClient, "é"}}},
 			false, []want{
 				{KindEnrollments, 0, "session", `"S9" is neither in the file nor in the directory`, -1},
 				{KindEnrollments, 1, "ref", `"T9" has no trainee account, neither in the file nor in the directory`, -1},
 				{KindEnrollments, 2, "role", `"staff" cannot be enrolled`, -1},
 				{KindEnrollments, 3, "ref", `"é" refused`, -1}}},
-		{"enrollment of stored things, with prune", Snapshot{Enrollments: []Enrollment{{"S-STORED", RoleTrainee, "T-STORED"}}},
+		{"enrollment of stored things, with prune", Snapshot{Enrollments: []Enrollment{{"S-STORED", domain.RoleTrainee, "T-STORED"}}},
 			true, []want{
 				{KindEnrollments, 0, "session", `"S-STORED" is not in the file (with --prune`, -1},
 				{KindEnrollments, 0, "ref", `"T-STORED" has no trainee account in the file (with --prune`, -1}}},
@@ -426,7 +428,7 @@ func TestApplyProblems(t *testing.T) {
 	}
 
 	// Without prune, stored sessions and accounts can be enrolled.
-	enroll := &Snapshot{Enrollments: []Enrollment{{"s-stored", RoleTrainee, "T-STORED"}}}
+	enroll := &Snapshot{Enrollments: []Enrollment{{"s-stored", domain.RoleTrainee, "T-STORED"}}}
 	if d := mustApply(t, s, enroll, ApplyOptions{}); !reflect.DeepEqual(changes(d), []string{"enrollments added S-STORED trainee T-STORED"}) {
 		t.Errorf("changes %q", changes(d))
 	}
@@ -481,7 +483,7 @@ func TestApplyLayoutErrorRollsBack(t *testing.T) {
 func TestApplyPasswordChangedMeanwhile(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, Options{})
-	snap := &Snapshot{Accounts: []ImportAccount{{Login: "a", Role: RoleStaff, Password: "pw"}}}
+	snap := &Snapshot{Accounts: []ImportAccount{{Login: "a", Role: domain.RoleStaff, Password: "pw"}}}
 	mustApply(t, s, snap, ApplyOptions{})
 	p, _ := s.prepareImport(snap)
 	st, err := s.readImportState(ctx)
@@ -555,7 +557,7 @@ func TestProgressReported(t *testing.T) {
 	s := newStore(t, Options{})
 	var stages []string
 	last := map[string][2]int{}
-	snap := &Snapshot{Accounts: []ImportAccount{{Login: "a", Role: RoleStaff, Password: "pw"}, {Login: "b", Role: RoleStaff}}}
+	snap := &Snapshot{Accounts: []ImportAccount{{Login: "a", Role: domain.RoleStaff, Password: "pw"}, {Login: "b", Role: domain.RoleStaff}}}
 	mustApply(t, s, snap, ApplyOptions{Progress: func(stage string, done, total int) {
 		if !slices.Contains(stages, stage) {
 			stages = append(stages, stage)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 func TestSessionCRUD(t *testing.T) {
@@ -134,18 +136,18 @@ func TestSessionValidation(t *testing.T) {
 func TestEnrollments(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, Options{})
-	mustAddAccount(t, s, "t1", RoleTrainee, "T1")
-	mustAddAccount(t, s, "acme", RoleClient, "C42")
-	mustAddAccount(t, s, "boss", RoleStaff, "")
+	mustAddAccount(t, s, "t1", domain.RoleTrainee, "T1")
+	mustAddAccount(t, s, "acme", domain.RoleClient, "C42")
+	mustAddAccount(t, s, "boss", domain.RoleStaff, "")
 	mustAddSession(t, s, Session{Code: "S1", Folder: "zeta"})
 	mustAddSession(t, s, Session{Code: "S2", Folder: "Alpha"})
 	mustAddSession(t, s, Session{Code: "S3", Folder: "beta", Hidden: true})
 	mustAddSession(t, s, Session{Code: "S4", Folder: "gamma"})
 
 	for _, e := range []Enrollment{
-		{"S1", RoleTrainee, "T1"}, {"s2", RoleTrainee, "T1"}, {"S3", RoleTrainee, "T1"},
-		{"S1", RoleClient, "C42"},
-		{"S1", RoleTrainee, "T1"}, // again: not an error
+		{"S1", domain.RoleTrainee, "T1"}, {"s2", domain.RoleTrainee, "T1"}, {"S3", domain.RoleTrainee, "T1"},
+		{"S1", domain.RoleClient, "C42"},
+		{"S1", domain.RoleTrainee, "T1"}, // again: not an error
 	} {
 		if err := s.Enroll(ctx, e); err != nil {
 			t.Fatalf("Enroll(%+v): %v", e, err)
@@ -157,12 +159,12 @@ func TestEnrollments(t *testing.T) {
 		want error
 		msg  string
 	}{
-		{Enrollment{"S2026-999", RoleTrainee, "T1"}, ErrNotFound, `no session "S2026-999"`},
-		{Enrollment{"S1", RoleTrainee, "T0999"}, ErrNotFound, `no trainee account with ref "T0999"`},
-		{Enrollment{"S1", RoleTrainer, "T1"}, ErrNotFound, `no trainer account with ref "T1"`},
-		{Enrollment{"S1", RoleStaff, ""}, nil, `role "staff" cannot be enrolled (only client, trainee, trainer)`},
+		{Enrollment{"S2026-999", domain.RoleTrainee, "T1"}, ErrNotFound, `no session "S2026-999"`},
+		{Enrollment{"S1", domain.RoleTrainee, "T0999"}, ErrNotFound, `no trainee account with ref "T0999"`},
+		{Enrollment{"S1", domain.RoleTrainer, "T1"}, ErrNotFound, `no trainer account with ref "T1"`},
+		{Enrollment{"S1", domain.RoleStaff, ""}, nil, `role "staff" cannot be enrolled (only client, trainee, trainer)`},
 		{Enrollment{"S1", "boss", "x"}, nil, `role "boss" cannot be enrolled (only client, trainee, trainer)`},
-		{Enrollment{"S1", RoleClient, ""}, nil, `ref is required`},
+		{Enrollment{"S1", domain.RoleClient, ""}, nil, `ref is required`},
 	}
 	for _, b := range bad {
 		err := s.Enroll(ctx, b.e)
@@ -175,7 +177,7 @@ func TestEnrollments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Enrollment{{"S1", RoleClient, "C42"}, {"S1", RoleTrainee, "T1"}, {"S2", RoleTrainee, "T1"}, {"S3", RoleTrainee, "T1"}}
+	want := []Enrollment{{"S1", domain.RoleClient, "C42"}, {"S1", domain.RoleTrainee, "T1"}, {"S2", domain.RoleTrainee, "T1"}, {"S3", domain.RoleTrainee, "T1"}}
 	if !reflect.DeepEqual(all, want) {
 		t.Errorf("Enrollments = %+v\nwant %+v", all, want)
 	}
@@ -193,26 +195,26 @@ func TestEnrollments(t *testing.T) {
 		return out
 	}
 	// Ordered by folder, case-insensitively; the hidden S3 left out.
-	if got, want := folders(RoleTrainee, "T1"), []string{"Alpha", "zeta"}; !reflect.DeepEqual(got, want) {
+	if got, want := folders(domain.RoleTrainee, "T1"), []string{"Alpha", "zeta"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("SessionsOf(T1) = %q, want %q", got, want)
 	}
-	if got := folders(RoleClient, "C42"); !reflect.DeepEqual(got, []string{"zeta"}) {
+	if got := folders(domain.RoleClient, "C42"); !reflect.DeepEqual(got, []string{"zeta"}) {
 		t.Errorf("SessionsOf(C42) = %q", got)
 	}
 	// The role matters, not only the ref.
-	if got := folders(RoleClient, "T1"); got != nil {
+	if got := folders(domain.RoleClient, "T1"); got != nil {
 		t.Errorf("SessionsOf(client T1) = %q", got)
 	}
 
-	if err := s.Unenroll(ctx, Enrollment{"s1", RoleTrainee, "T1"}); err != nil {
+	if err := s.Unenroll(ctx, Enrollment{"s1", domain.RoleTrainee, "T1"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range []Enrollment{{"S1", RoleTrainee, "T1"}, {"S4", RoleClient, "C42"}, {"S9", RoleClient, "C42"}} {
+	for _, e := range []Enrollment{{"S1", domain.RoleTrainee, "T1"}, {"S4", domain.RoleClient, "C42"}, {"S9", domain.RoleClient, "C42"}} {
 		if err := s.Unenroll(ctx, e); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Unenroll(%+v) = %v, want ErrNotFound", e, err)
 		}
 	}
-	if err := s.Unenroll(ctx, Enrollment{"S4", RoleClient, "C42"}); err.Error() != `client "C42" is not enrolled in session "S4"` {
+	if err := s.Unenroll(ctx, Enrollment{"S4", domain.RoleClient, "C42"}); err.Error() != `client "C42" is not enrolled in session "S4"` {
 		t.Errorf("message = %q", err)
 	}
 
@@ -220,12 +222,12 @@ func TestEnrollments(t *testing.T) {
 		t.Fatal(err)
 	}
 	all, _ = s.Enrollments(ctx)
-	if want := []Enrollment{{"S2", RoleTrainee, "T1"}, {"S3", RoleTrainee, "T1"}}; !reflect.DeepEqual(all, want) {
+	if want := []Enrollment{{"S2", domain.RoleTrainee, "T1"}, {"S3", domain.RoleTrainee, "T1"}}; !reflect.DeepEqual(all, want) {
 		t.Errorf("after deleting S1: %+v, want %+v", all, want)
 	}
 	// A new session with the old code starts with nobody enrolled.
 	mustAddSession(t, s, Session{Code: "S1"})
-	if got := folders(RoleClient, "C42"); got != nil {
+	if got := folders(domain.RoleClient, "C42"); got != nil {
 		t.Errorf("recreated S1 inherited enrollments: %q", got)
 	}
 }
@@ -272,28 +274,31 @@ func TestLayoutCalls(t *testing.T) {
 		want []string
 	}{
 		{"client", func() error {
-			_, err := s.AddAccount(ctx, Account{Login: "acme", Role: RoleClient, Ref: "C42"}, "")
+			_, err := s.AddAccount(ctx, Account{Login: "acme", Role: domain.RoleClient, Ref: "C42"}, "")
 			return err
 		},
 			[]string{"account(client,C42)"}},
-		{"staff", func() error { _, err := s.AddAccount(ctx, Account{Login: "boss", Role: RoleStaff}, ""); return err },
-			nil},
-		{"rename only", func() error {
-			return s.UpdateAccount(ctx, Account{Login: "acme", Role: RoleClient, Ref: "C42", Name: "ACME"})
+		{"staff", func() error {
+			_, err := s.AddAccount(ctx, Account{Login: "boss", Role: domain.RoleStaff}, "")
+			return err
 		},
 			nil},
-		{"new ref", func() error { return s.UpdateAccount(ctx, Account{Login: "acme", Role: RoleClient, Ref: "C43"}) },
+		{"rename only", func() error {
+			return s.UpdateAccount(ctx, Account{Login: "acme", Role: domain.RoleClient, Ref: "C42", Name: "ACME"})
+		},
+			nil},
+		{"new ref", func() error { return s.UpdateAccount(ctx, Account{Login: "acme", Role: domain.RoleClient, Ref: "C43"}) },
 			[]string{"account(client,C43)"}},
 		{"session", func() error { return s.AddSession(ctx, Session{Code: "S1", Folder: "Welding"}) },
 			[]string{"session(S1)"}},
 		{"session update", func() error { return s.UpdateSession(ctx, Session{Code: "S1", Title: "x"}) },
 			nil},
-		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"s1", RoleClient, "C43"}) },
+		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"s1", domain.RoleClient, "C43"}) },
 			[]string{"enrollment(S1,client,C43)"}}, // the code as stored
-		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S1", RoleClient, "C43"}) },
+		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S1", domain.RoleClient, "C43"}) },
 			[]string{"enrollment(S1,client,C43)"}},
 		{"duplicate account", func() error {
-			_, err := s.AddAccount(ctx, Account{Login: "ACME", Role: RoleClient, Ref: "C9"}, "")
+			_, err := s.AddAccount(ctx, Account{Login: "ACME", Role: domain.RoleClient, Ref: "C9"}, "")
 			return ignore(err, ErrExists)
 		}, nil},
 	}
@@ -313,7 +318,7 @@ func TestLayoutErrorRollsBack(t *testing.T) {
 	s := newStore(t, Options{Layout: l})
 	gen0, _ := s.Generation(ctx)
 
-	_, err := s.AddAccount(ctx, Account{Login: "t1", Role: RoleTrainee, Ref: "T1"}, "")
+	_, err := s.AddAccount(ctx, Account{Login: "t1", Role: domain.RoleTrainee, Ref: "T1"}, "")
 	if err == nil || err.Error() != `creating the folder of trainee "T1": mkdir /srv/dossierd/trainee/T1: permission denied` {
 		t.Errorf("AddAccount = %v", err)
 	}
@@ -333,9 +338,9 @@ func TestLayoutErrorRollsBack(t *testing.T) {
 	// Now let accounts and sessions through, then fail the enrolment and
 	// the account's move to another ref.
 	l.fail = map[string]bool{"enrollment": true}
-	mustAddAccount(t, s, "t1", RoleTrainee, "T1")
+	mustAddAccount(t, s, "t1", domain.RoleTrainee, "T1")
 	mustAddSession(t, s, Session{Code: "S1"})
-	if err := s.Enroll(ctx, Enrollment{"S1", RoleTrainee, "T1"}); err == nil ||
+	if err := s.Enroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1"}); err == nil ||
 		err.Error() != `creating the folder of trainee "T1" in session "S1": mkdir /srv/dossierd/S1/trainee/T1: permission denied` {
 		t.Errorf("Enroll = %v", err)
 	}
@@ -343,7 +348,7 @@ func TestLayoutErrorRollsBack(t *testing.T) {
 		t.Errorf("the enrolment was stored although its folder failed: %+v", en)
 	}
 	l.fail = map[string]bool{"account": true}
-	if err := s.UpdateAccount(ctx, Account{Login: "t1", Role: RoleTrainee, Ref: "T2"}); err == nil {
+	if err := s.UpdateAccount(ctx, Account{Login: "t1", Role: domain.RoleTrainee, Ref: "T2"}); err == nil {
 		t.Error("UpdateAccount to a new ref succeeded although its folder failed")
 	}
 	if a, _ := s.Account(ctx, "t1"); a.Ref != "T1" {

@@ -82,8 +82,9 @@ func Open(path string, opts Options) (*Store, error) {
 func (s *Store) Close() error { return s.db.Close() }
 
 // DB returns the database, for packages that keep their own tables in the
-// same file (import, audit). PRAGMA user_version belongs to this package's
-// migrations; other packages must version their tables some other way.
+// same file (audit, defender). Their tables are created by this package's
+// migrations, the one place that versions the schema (PRAGMA
+// user_version): a change to them is a new migration here.
 // Begin write transactions with BeginTx(ctx, nil): the connections begin
 // IMMEDIATE, which avoids SQLITE_BUSY on lock upgrades.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -180,6 +181,41 @@ CREATE TRIGGER sessions_delete AFTER DELETE ON sessions BEGIN UPDATE generation 
 CREATE TRIGGER enrollments_insert AFTER INSERT ON enrollments BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER enrollments_update AFTER UPDATE ON enrollments BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER enrollments_delete AFTER DELETE ON enrollments BEGIN UPDATE generation SET value = value + 1 WHERE id = 1; END;
+`,
+	// 2: the tables other packages keep in this file: the audit trail
+	// (package audit) and the defender's state, shared with `dossierd
+	// defender` (package defender). Versions up to this one had those
+	// packages create them at start; IF NOT EXISTS lets a database where
+	// they did so migrate as it is.
+	`
+CREATE TABLE IF NOT EXISTS audit (
+	id        INTEGER PRIMARY KEY,
+	time      TEXT NOT NULL, -- UTC, microseconds, sorts as text
+	login     TEXT NOT NULL,
+	role      TEXT NOT NULL,
+	remote    TEXT NOT NULL,
+	protocol  TEXT NOT NULL,
+	action    TEXT NOT NULL,
+	path      TEXT NOT NULL,
+	target    TEXT NOT NULL,
+	bytes     INTEGER NOT NULL,
+	duration  INTEGER NOT NULL,
+	result    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
+CREATE INDEX IF NOT EXISTS audit_login_time ON audit (login COLLATE NOCASE, time);
+
+CREATE TABLE IF NOT EXISTS defender_hosts (
+	ip           TEXT PRIMARY KEY,
+	score        INTEGER NOT NULL,
+	banned_until TEXT NOT NULL DEFAULT '',
+	bans         INTEGER NOT NULL DEFAULT 0,
+	updated_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS defender_unbans (
+	ip           TEXT PRIMARY KEY,
+	requested_at TEXT NOT NULL
+);
 `,
 }
 

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 // testHash is an argon2id hash of "secret", made once: hashing costs tens of
@@ -82,7 +85,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	if err := s.DB().QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d, %v; want 1", fk, err)
 	}
-	mustAddAccount(t, s, "acme", RoleClient, "C42")
+	mustAddAccount(t, s, "acme", domain.RoleClient, "C42")
 	gen, _ := s.Generation(ctx)
 
 	for name, want := range map[string]os.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600} {
@@ -132,7 +135,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 func TestOpenOddPath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a b?c#d%20é", "x.db")
 	s := openStore(t, path, Options{})
-	mustAddAccount(t, s, "acme", RoleClient, "C42")
+	mustAddAccount(t, s, "acme", domain.RoleClient, "C42")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("database not at %q: %v", path, err)
 	}
@@ -188,7 +191,7 @@ func TestGeneration(t *testing.T) {
 		do   func() error
 	}{
 		{"add account", func() error {
-			_, err := s.AddAccount(ctx, Account{Login: "t1", Role: RoleTrainee, Ref: "T1", PasswordHash: testHash()}, "")
+			_, err := s.AddAccount(ctx, Account{Login: "t1", Role: domain.RoleTrainee, Ref: "T1", PasswordHash: testHash()}, "")
 			return err
 		}},
 		{"update account", func() error {
@@ -201,8 +204,8 @@ func TestGeneration(t *testing.T) {
 		{"set disabled", func() error { return s.SetDisabled(ctx, "t1", true) }},
 		{"add session", func() error { return s.AddSession(ctx, Session{Code: "S1"}) }},
 		{"update session", func() error { return s.UpdateSession(ctx, Session{Code: "S1", Title: "First"}) }},
-		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"S1", RoleTrainee, "T1"}) }},
-		{"unenroll", func() error { return s.Unenroll(ctx, Enrollment{"S1", RoleTrainee, "T1"}) }},
+		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1"}) }},
+		{"unenroll", func() error { return s.Unenroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1"}) }},
 		{"delete session", func() error { return s.DeleteSession(ctx, "S1") }},
 		{"delete account", func() error { return s.DeleteAccount(ctx, "t1") }},
 	}
@@ -217,9 +220,9 @@ func TestGeneration(t *testing.T) {
 	}
 
 	// Reads, and changes that fail or change nothing, leave it alone.
-	mustAddAccount(t, s, "t2", RoleTrainee, "T2")
+	mustAddAccount(t, s, "t2", domain.RoleTrainee, "T2")
 	mustAddSession(t, s, Session{Code: "S2"})
-	if err := s.Enroll(ctx, Enrollment{"S2", RoleTrainee, "T2"}); err != nil {
+	if err := s.Enroll(ctx, Enrollment{"S2", domain.RoleTrainee, "T2"}); err != nil {
 		t.Fatal(err)
 	}
 	nonChanges := []struct {
@@ -231,16 +234,16 @@ func TestGeneration(t *testing.T) {
 		{"login known", func() error { _, err := s.LoginKnown(ctx, "t2"); return err }},
 		{"session", func() error { _, err := s.Session(ctx, "S2"); return err }},
 		{"sessions", func() error { _, err := s.Sessions(ctx); return err }},
-		{"sessions of", func() error { _, err := s.SessionsOf(ctx, RoleTrainee, "T2"); return err }},
+		{"sessions of", func() error { _, err := s.SessionsOf(ctx, domain.RoleTrainee, "T2"); return err }},
 		{"enrollments", func() error { _, err := s.Enrollments(ctx); return err }},
 		{"authenticate", func() error { _, err := s.Authenticate(ctx, "t2", "secret"); return err }},
 		{"authenticate key", func() error {
 			_, err := s.AuthenticateKey(ctx, "t2", key.pub)
 			return ignore(err, ErrInvalidCredentials)
 		}},
-		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S2", RoleTrainee, "T2"}) }},
+		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S2", domain.RoleTrainee, "T2"}) }},
 		{"duplicate account", func() error {
-			_, err := s.AddAccount(ctx, Account{Login: "T2", Role: RoleTrainee, Ref: "T2"}, "")
+			_, err := s.AddAccount(ctx, Account{Login: "T2", Role: domain.RoleTrainee, Ref: "T2"}, "")
 			return ignore(err, ErrExists)
 		}},
 		{"duplicate session", func() error { return ignore(s.AddSession(ctx, Session{Code: "s2"}), ErrExists) }},
@@ -307,7 +310,7 @@ func TestConcurrentWriters(t *testing.T) {
 				for i := range each {
 					ref := fmt.Sprintf("T%d-%d-%d", si, w, i)
 					code := "S" + ref
-					if _, err := s.AddAccount(ctx, Account{Login: "u" + ref, Role: RoleTrainee, Ref: ref, PasswordHash: testHash()}, ""); err != nil {
+					if _, err := s.AddAccount(ctx, Account{Login: "u" + ref, Role: domain.RoleTrainee, Ref: ref, PasswordHash: testHash()}, ""); err != nil {
 						errs <- err
 						return
 					}
@@ -315,7 +318,7 @@ func TestConcurrentWriters(t *testing.T) {
 						errs <- err
 						return
 					}
-					if err := s.Enroll(ctx, Enrollment{code, RoleTrainee, ref}); err != nil {
+					if err := s.Enroll(ctx, Enrollment{code, domain.RoleTrainee, ref}); err != nil {
 						errs <- err
 						return
 					}
@@ -353,7 +356,7 @@ func TestTimestamps(t *testing.T) {
 	s := newStore(t, Options{})
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { return t0 }
-	a := mustAddAccount(t, s, "acme", RoleClient, "C42")
+	a := mustAddAccount(t, s, "acme", domain.RoleClient, "C42")
 	if !a.CreatedAt.Equal(t0) || !a.UpdatedAt.Equal(t0) {
 		t.Errorf("AddAccount times = %v, %v; want %v", a.CreatedAt, a.UpdatedAt, t0)
 	}
@@ -372,5 +375,82 @@ func TestTimestamps(t *testing.T) {
 	var raw string
 	if err := s.DB().QueryRow(`SELECT updated_at FROM accounts`).Scan(&raw); err != nil || raw != "2026-03-01T11:00:00Z" {
 		t.Errorf("stored updated_at = %q, %v; want RFC 3339 UTC", raw, err)
+	}
+}
+
+// Up to schema 1, packages audit and defender created their tables
+// themselves, at daemon start, with these statements (audit.Prepare and
+// defender.OpenPersist). A database they did or did not get to must
+// migrate to the current schema and keep its rows.
+const schema1AuditDefender = `
+CREATE TABLE IF NOT EXISTS audit (
+	id        INTEGER PRIMARY KEY,
+	time      TEXT NOT NULL,
+	login     TEXT NOT NULL,
+	role      TEXT NOT NULL,
+	remote    TEXT NOT NULL,
+	protocol  TEXT NOT NULL,
+	action    TEXT NOT NULL,
+	path      TEXT NOT NULL,
+	target    TEXT NOT NULL,
+	bytes     INTEGER NOT NULL,
+	duration  INTEGER NOT NULL,
+	result    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
+CREATE INDEX IF NOT EXISTS audit_login_time ON audit (login COLLATE NOCASE, time);
+CREATE TABLE IF NOT EXISTS defender_hosts (
+	ip           TEXT PRIMARY KEY,
+	score        INTEGER NOT NULL,
+	banned_until TEXT NOT NULL DEFAULT '',
+	bans         INTEGER NOT NULL DEFAULT 0,
+	updated_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS defender_unbans (
+	ip           TEXT PRIMARY KEY,
+	requested_at TEXT NOT NULL
+);
+INSERT INTO audit (time, login, role, remote, protocol, action, path, target, bytes, duration, result)
+	VALUES ('2026-01-05T09:00:00.000000Z', 'acme', 'client', '192.0.2.1:5000', 'SFTP', 'download', '/a.pdf', '', 1, 1, 'ok');
+INSERT INTO defender_hosts (ip, score, banned_until, bans, updated_at) VALUES ('192.0.2.9', 15, '2026-01-05T10:00:00Z', 1, '2026-01-05T09:30:00Z');
+`
+
+func TestOpenMigratesSchema1(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		extra string // what the daemon of schema 1 added
+		rows  int    // rows of audit and defender_hosts expected after migrating
+	}{
+		{"CLI only", "", 0},
+		{"daemon ran", schema1AuditDefender, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.db")
+			db, err := sql.Open("sqlite", "file:"+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, stmt := range []string{migrations[0], `PRAGMA user_version = 1`, tc.extra} {
+				if _, err := db.Exec(stmt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+
+			s := openStore(t, path, Options{})
+			if v := userVersion(t, s); v != len(migrations) {
+				t.Errorf("user_version = %d, want %d", v, len(migrations))
+			}
+			for table, want := range map[string]int{"audit": tc.rows, "defender_hosts": tc.rows, "defender_unbans": 0} {
+				var n int
+				if err := s.DB().QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+					t.Fatalf("%s: %v", table, err)
+				}
+				if n != want {
+					t.Errorf("%s has %d rows, want %d", table, n, want)
+				}
+			}
+			mustAddAccount(t, s, "acme", domain.RoleClient, "C42") // schema 1's tables still work
+		})
 	}
 }

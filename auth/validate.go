@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 const (
@@ -51,7 +53,7 @@ func validateRole(role string) error {
 // enrolled.
 func validateEnrollRole(role string) error {
 	switch role {
-	case RoleClient, RoleTrainee, RoleTrainer:
+	case domain.RoleClient, domain.RoleTrainee, domain.RoleTrainer:
 		return nil
 	case "":
 		return &ValidationError{Field: "role", Msg: "is required (one of client, trainee, trainer)"}
@@ -133,7 +135,7 @@ func (s *Store) normalizeAccount(a *Account) error {
 	if err := validateRole(a.Role); err != nil {
 		return err
 	}
-	if a.Role == RoleStaff {
+	if a.Role == domain.RoleStaff {
 		if a.Ref != "" {
 			return &ValidationError{Field: "ref", Value: a.Ref, Msg: "must be empty for staff"}
 		}

@@ -3,6 +3,8 @@ package config
 import (
 	"path/filepath"
 	"slices"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 // Config is the whole dossierd configuration, as read from sftpgo.json,
@@ -153,7 +155,8 @@ type FTPD struct {
 	CertificateKeyFile string `mapstructure:"certificate_key_file"`
 }
 
-// FTP TLS modes, SFTPGo's values for ftpd.bindings[].tls_mode.
+// FTP TLS modes, SFTPGo's values for ftpd.bindings[].tls_mode: the
+// configuration is where these numbers get their meaning.
 const (
 	TLSModePlainOrExplicit = 0
 	TLSModeRequired        = 1
@@ -167,7 +170,7 @@ type FTPBinding struct {
 	// TLSMode is 0 (plain or explicit TLS), 1 (explicit TLS required) or
 	// 2 (implicit TLS).
 	TLSMode int `mapstructure:"tls_mode"`
-	// ForcePassiveIP, when set, is the IP literal announced in PASV
+	// ForcePassiveIP, when set, is the IPv4 literal announced in PASV
 	// replies (for NAT).
 	ForcePassiveIP string `mapstructure:"force_passive_ip"`
 	// A per-binding certificate and key override ftpd's; "" uses ftpd's.
@@ -250,18 +253,6 @@ type Log struct {
 var (
 	LogFormats = []string{"text", "json"}
 	LogLevels  = []string{"debug", "info", "warn", "error"}
-)
-
-// Roles and the mounts each may have in tree.permissions. The order is the
-// one used in error messages.
-var (
-	roleNames  = []string{"client", "trainee", "trainer", "staff"}
-	roleMounts = map[string][]string{
-		"client":  {"personal", "documents", "common", "shared"},
-		"trainee": {"personal", "documents", "common", "shared"},
-		"trainer": {"personal", "documents", "common", "shared"},
-		"staff":   {"root"},
-	}
 )
 
 // Default values of list entries, also used to complete a binding that a
@@ -350,10 +341,10 @@ func defaults() *Config {
 				Common:    "Commun",
 			},
 			Permissions: map[string]map[string]string{
-				"client":  {"personal": "rw", "documents": "r", "common": "r", "shared": "r"},
-				"trainee": {"personal": "rw", "documents": "r", "common": "r", "shared": "r"},
-				"trainer": {"personal": "rw", "documents": "rw", "common": "r", "shared": "r"},
-				"staff":   {"root": "rw"},
+				domain.RoleClient:  {domain.MountPersonal: "rw", domain.MountDocuments: "r", domain.MountCommon: "r", domain.MountShared: "r"},
+				domain.RoleTrainee: {domain.MountPersonal: "rw", domain.MountDocuments: "r", domain.MountCommon: "r", domain.MountShared: "r"},
+				domain.RoleTrainer: {domain.MountPersonal: "rw", domain.MountDocuments: "rw", domain.MountCommon: "r", domain.MountShared: "r"},
+				domain.RoleStaff:   {domain.MountRoot: "rw"},
 			},
 		},
 		Filenames: Filenames{

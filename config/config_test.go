@@ -513,7 +513,10 @@ func TestValidationErrors(t *testing.T) {
 		{"tls mode", `{"ftpd": {"bindings": [{"port": 21, "tls_mode": 3}]}}`,
 			[]string{"ftpd.bindings[0].tls_mode: 3 is not one of 0 (plain or explicit TLS), 1 (TLS required), 2 (implicit TLS)"}},
 		{"force passive ip", `{"ftpd": {"bindings": [{"force_passive_ip": "ftp.example.com"}]}}`,
-			[]string{`ftpd.bindings[0].force_passive_ip: "ftp.example.com" is not an IPv4 or IPv6 address`}},
+			[]string{`ftpd.bindings[0].force_passive_ip: "ftp.example.com" must be an IPv4 address: FTP's PASV reply carries only IPv4`}},
+		// ftpd refuses it at start (ftpd.New); config says so first, naming the key.
+		{"force passive ipv6", `{"ftpd": {"bindings": [{"force_passive_ip": "2001:db8::7"}]}}`,
+			[]string{`ftpd.bindings[0].force_passive_ip: "2001:db8::7" must be an IPv4 address: FTP's PASV reply carries only IPv4`}},
 		{"binding certificate without key", `{"ftpd": {"bindings": [{"certificate_file": "a.crt"}]}}`,
 			[]string{"ftpd.bindings[0].certificate_key_file: must be set when ftpd.bindings[0].certificate_file is"}},
 		{"binding key without certificate", `{"ftpd": {"bindings": [{"certificate_key_file": "a.key"}]}}`,

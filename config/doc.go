@@ -68,7 +68,7 @@
 //
 //	ftpd.bindings              [{"address": "", "port": 2121, "tls_mode": 0, "force_passive_ip": "", "certificate_file": "", "certificate_key_file": ""}]
 //	                           [] disables FTP; tls_mode 0 plain or explicit TLS, 1 TLS required, 2 implicit TLS;
-//	                           force_passive_ip: IP literal announced for passive mode (NAT);
+//	                           force_passive_ip: IPv4 literal announced for passive mode (NAT);
 //	                           certificate_file/certificate_key_file: per-binding pair, "" = ftpd's
 //	ftpd.passive_port_range    {"start": 50000, "end": 50100}   inclusive; 0-0 = any free port
 //	ftpd.disable_active_mode   true

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/dossierd/dossierd/catalogue"
-	"github.com/dossierd/dossierd/vfs"
+	"github.com/dossierd/dossierd/domain"
 )
 
 // problems collects validation messages, each starting with the key it is
@@ -113,8 +113,8 @@ func (c *Common) validate(p *problems) {
 	nonNegative(p, "common.max_upload_file_size", c.MaxUploadFileSize, "bytes, 0 = no limit")
 	for _, role := range sortedKeys(c.Roles) {
 		key := "common.roles." + role
-		if !slices.Contains(roleNames, role) {
-			p.add(key, "unknown role (%s)", strings.Join(roleNames, ", "))
+		if !slices.Contains(domain.Roles(), role) {
+			p.add(key, "unknown role (%s)", strings.Join(domain.Roles(), ", "))
 			continue
 		}
 		for _, k := range sortedKeys(c.Roles[role]) {
@@ -275,11 +275,13 @@ func (f *FTPD) validate(p *problems) {
 		k := fmt.Sprintf("ftpd.bindings[%d].", i)
 		checkAddress(p, k+"address", b.Address)
 		checkBindingPort(p, k+"port", b.Port)
-		if b.TLSMode < 0 || b.TLSMode > 2 {
+		if b.TLSMode < TLSModePlainOrExplicit || b.TLSMode > TLSModeImplicit {
 			p.add(k+"tls_mode", "%d is not one of 0 (plain or explicit TLS), 1 (TLS required), 2 (implicit TLS)", b.TLSMode)
 		}
-		if b.ForcePassiveIP != "" && net.ParseIP(b.ForcePassiveIP) == nil {
-			p.add(k+"force_passive_ip", "%q is not an IPv4 or IPv6 address", b.ForcePassiveIP)
+		if b.ForcePassiveIP != "" {
+			if ip := net.ParseIP(b.ForcePassiveIP); ip == nil || ip.To4() == nil {
+				p.add(k+"force_passive_ip", "%q must be an IPv4 address: FTP's PASV reply carries only IPv4", b.ForcePassiveIP)
+			}
 		}
 		// A certificate without its key (or the reverse) cannot override
 		// ftpd's pair.
@@ -402,7 +404,7 @@ func (s *Storage) validate(p *problems) {
 	// The shared folder is created beside the layout's folders and every
 	// login reads it. Letter case is ignored although the storage is on
 	// Linux: staff reach it from Windows, where "Clients" is "clients".
-	for _, d := range vfs.LayoutFolders() {
+	for _, d := range domain.TopFolders() {
 		if strings.EqualFold(s.SharedFolder, d) {
 			p.add("storage.shared_folder", "%q is the storage's %q folder, letter case aside; every login can read the shared folder, so every login would read all of %s/", s.SharedFolder, d, d)
 		}
@@ -471,9 +473,9 @@ func (t *Tree) validate(p *problems) {
 
 	for _, role := range sortedKeys(t.Permissions) {
 		key := "tree.permissions." + role
-		mounts, ok := roleMounts[role]
-		if !ok {
-			p.add(key, "unknown role (%s)", strings.Join(roleNames, ", "))
+		mounts := domain.Mounts(role)
+		if mounts == nil {
+			p.add(key, "unknown role (%s)", strings.Join(domain.Roles(), ", "))
 			continue
 		}
 		perms := t.Permissions[role]

@@ -20,6 +20,7 @@ import (
 	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/defender"
+	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/ftpd"
 	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/service"
@@ -260,7 +261,7 @@ func (d *Daemon) healthChecks() []telemetry.Check {
 // their common.roles overrides, for every role.
 func roleLimits(c config.Common) map[string]service.RoleLimits {
 	out := map[string]service.RoleLimits{}
-	for _, role := range []string{auth.RoleClient, auth.RoleTrainee, auth.RoleTrainer, auth.RoleStaff} {
+	for _, role := range domain.Roles() {
 		out[role] = service.RoleLimits{
 			MaxSessions:       c.RoleLimit(role, "max_sessions"),
 			MaxUploadFileSize: int64(c.RoleLimit(role, "max_upload_file_size")),

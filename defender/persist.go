@@ -14,18 +14,9 @@ import (
 // that file, it works whether the daemon runs or not, and bans survive a
 // restart. The daemon writes its state at each directory poll and applies
 // the unban requests the CLI queued.
-const schema = `
-CREATE TABLE IF NOT EXISTS defender_hosts (
-	ip           TEXT PRIMARY KEY,
-	score        INTEGER NOT NULL,
-	banned_until TEXT NOT NULL DEFAULT '',
-	bans         INTEGER NOT NULL DEFAULT 0,
-	updated_at   TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS defender_unbans (
-	ip           TEXT PRIMARY KEY,
-	requested_at TEXT NOT NULL
-);`
+//
+// The tables (defender_hosts, defender_unbans) are created by the
+// directory's migrations (package auth), with the rest of the schema.
 
 // Persist links a Defender to its tables.
 type Persist struct {
@@ -33,9 +24,10 @@ type Persist struct {
 	last []Host // what was written last, to skip identical writes
 }
 
-// OpenPersist creates the tables if needed.
+// OpenPersist links to the tables of db, the directory database
+// (auth.Store.DB), and checks that they are there.
 func OpenPersist(ctx context.Context, db *sql.DB) (*Persist, error) {
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if _, err := db.ExecContext(ctx, `SELECT 1 FROM defender_hosts, defender_unbans LIMIT 0`); err != nil {
 		return nil, fmt.Errorf("defender tables: %w", err)
 	}
 	return &Persist{db: db}, nil

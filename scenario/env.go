@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dossierd/dossierd"
 	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/daemon"
+	"github.com/dossierd/dossierd/demo"
 )
 
 // Env is a daemon running in a temporary folder on the demo directory.
@@ -70,7 +70,7 @@ func StartLogging(t testing.TB, mutate func(*config.Config), h slog.Handler) *En
 	if err != nil {
 		t.Fatalf("daemon: %v", err)
 	}
-	logins, err := dossierd.LoadDemo(context.Background(), d.Store, d.Storage.Path())
+	logins, err := demo.Load(context.Background(), d.Store, d.Storage.Path())
 	if err != nil {
 		t.Fatalf("demo: %v", err)
 	}

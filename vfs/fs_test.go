@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/names"
 )
 
@@ -21,14 +22,14 @@ func newTestFS(t *testing.T, mode UploadMode) (*FS, string) {
 	}
 	t.Cleanup(func() { s.Close() })
 	for _, f := range []func() error{
-		func() error { return s.AccountFolder(RoleClient, "C0042") },
-		func() error { return s.EnrollmentFolder("S2026-014", RoleClient, "C0042") },
+		func() error { return s.AccountFolder(domain.RoleClient, "C0042") },
+		func() error { return s.EnrollmentFolder("S2026-014", domain.RoleClient, "C0042") },
 	} {
 		if err := f(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	tree := NewTree(Identity{Role: RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout())
+	tree := NewTree(Identity{Role: domain.RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout())
 	fs := s.NewFS(tree, Options{Policy: names.Default(), UploadMode: mode})
 	t.Cleanup(func() { fs.Close() })
 	return fs, dir
@@ -302,7 +303,7 @@ func TestVirtualFolderTimesStable(t *testing.T) {
 	fs, _ := newTestFS(t, UploadAtomic)
 	first := virtualTimes(t, fs)
 	time.Sleep(1100 * time.Millisecond) // past the one-second truncation
-	fs.SetTree(NewTree(Identity{Role: RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout()))
+	fs.SetTree(NewTree(Identity{Role: domain.RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout()))
 	other, _ := newTestFS(t, UploadAtomic) // another login
 	for what, got := range map[string]map[string]time.Time{"after a rebuild": virtualTimes(t, fs), "for another login": virtualTimes(t, other)} {
 		for k, want := range first {

@@ -4,6 +4,8 @@ import (
 	"path"
 	"strings"
 	"testing"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 // FuzzResolve checks the resolver's promise for any input: it never
@@ -13,7 +15,7 @@ func FuzzResolve(f *testing.F) {
 	for _, s := range []string{"/", "..", "/Mes documents/../../x", `..\..\windows`, "/Sessions/S2026-014 SST Lyon/Documents/a", "a\x00b", "//Mes documents//x/", "/FTPDOSSIERPERSO/./../FTPDOSSIERPERSO"} {
 		f.Add(s)
 	}
-	client := NewTree(Identity{Role: RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout())
+	client := NewTree(Identity{Role: domain.RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout())
 	f.Fuzz(func(t *testing.T, in string) {
 		loc, err := client.Resolve(in)
 		if err != nil {

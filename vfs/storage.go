@@ -10,15 +10,16 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 // Storage is the storage root of SPEC section 2. Every access below it goes
 // through os.Root, so neither "..", nor an absolute path, nor a symlink on
 // disk can lead out of it.
 type Storage struct {
-	root   *os.Root
-	path   string
-	shared string
+	root *os.Root
+	path string
 
 	// Modes of what dossierd creates, after common.umask.
 	dirMode, fileMode fs.FileMode
@@ -60,8 +61,8 @@ func OpenStorage(dir, sharedFolder string, umask fs.FileMode) (*Storage, error) 
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	s := &Storage{root: r, path: abs, shared: sharedFolder, dirMode: dirMode, fileMode: fileMode, mkdir: map[string]bool{}}
-	for _, d := range append(LayoutFolders(), sharedFolder) {
+	s := &Storage{root: r, path: abs, dirMode: dirMode, fileMode: fileMode, mkdir: map[string]bool{}}
+	for _, d := range append(domain.TopFolders(), sharedFolder) {
 		if err := s.ensure(d); err != nil {
 			r.Close()
 			return nil, err
@@ -70,19 +71,8 @@ func OpenStorage(dir, sharedFolder string, umask fs.FileMode) (*Storage, error) 
 	return s, nil
 }
 
-// LayoutFolders returns the fixed top-level folders of the storage root
-// (SPEC section 2), which the shared folder sits beside. Configuration
-// validation uses them to refuse a shared folder that would be one of them.
-// The slice is new at each call: callers cannot change the layout.
-func LayoutFolders() []string {
-	return []string{roleDirs[RoleClient], roleDirs[RoleTrainee], roleDirs[RoleTrainer], "sessions"}
-}
-
 // Path is the absolute path of the storage root, for messages and tests.
 func (s *Storage) Path() string { return s.path }
-
-// SharedFolder is the name of the FTPDOSSIERPERSO folder.
-func (s *Storage) SharedFolder() string { return s.shared }
 
 // Close releases the root.
 func (s *Storage) Close() error { return s.root.Close() }
@@ -111,7 +101,7 @@ func (s *Storage) ensure(rel string) error {
 
 // AccountFolder creates the exchange folder of a client, trainee or trainer.
 func (s *Storage) AccountFolder(role, ref string) error {
-	d, ok := roleDirs[role]
+	d, ok := domain.RoleFolder(role)
 	if !ok {
 		return nil // staff have no folder of their own
 	}
@@ -126,8 +116,8 @@ func (s *Storage) SessionFolders(code string) error {
 	if !safeElem(code) {
 		return fmt.Errorf("storage: session code %q cannot be a folder name", code)
 	}
-	for _, d := range []string{"commun-clients", "commun-stagiaires"} {
-		if err := s.ensure("sessions/" + code + "/" + d); err != nil {
+	for _, d := range domain.CommonFolders() {
+		if err := s.ensure(domain.FolderSessions + "/" + code + "/" + d); err != nil {
 			return err
 		}
 	}
@@ -136,7 +126,7 @@ func (s *Storage) SessionFolders(code string) error {
 
 // EnrollmentFolder creates sessions/<code>/<role dir>/<ref>.
 func (s *Storage) EnrollmentFolder(code, role, ref string) error {
-	d, ok := roleDirs[role]
+	d, ok := domain.RoleFolder(role)
 	if !ok {
 		return fmt.Errorf("storage: role %q has no session folder", role)
 	}
@@ -146,7 +136,7 @@ func (s *Storage) EnrollmentFolder(code, role, ref string) error {
 	if err := s.SessionFolders(code); err != nil {
 		return err
 	}
-	return s.ensure("sessions/" + code + "/" + d + "/" + ref)
+	return s.ensure(domain.FolderSessions + "/" + code + "/" + d + "/" + ref)
 }
 
 // openMount opens the root of one mount. Each mount gets its own os.Root

@@ -7,39 +7,8 @@ import (
 	"time"
 
 	"github.com/dossierd/dossierd/catalogue"
+	"github.com/dossierd/dossierd/domain"
 )
-
-// Roles, as the directory names them.
-const (
-	RoleClient  = "client"
-	RoleTrainee = "trainee"
-	RoleTrainer = "trainer"
-	RoleStaff   = "staff"
-)
-
-// Mount kinds: the keys of tree.permissions.<role> in the configuration.
-const (
-	MountPersonal  = "personal"
-	MountDocuments = "documents"
-	MountCommon    = "common"
-	MountShared    = "shared"
-	MountRoot      = "root"
-)
-
-// Physical folders of the storage layout (SPEC section 2), in the TMS's words.
-var roleDirs = map[string]string{
-	RoleClient:  "clients",
-	RoleTrainee: "stagiaires",
-	RoleTrainer: "intervenants",
-}
-
-// commonDirs says which commun-* folder each role reads in a session:
-// trainers see what trainees see.
-var commonDirs = map[string]string{
-	RoleClient:  "commun-clients",
-	RoleTrainee: "commun-stagiaires",
-	RoleTrainer: "commun-stagiaires",
-}
 
 // Labels are the names of the fixed virtual folders (French by default).
 type Labels struct {
@@ -49,17 +18,17 @@ type Labels struct {
 // DefaultLabels are the labels of SPEC section 3.
 var DefaultLabels = Labels{Personal: "Mes documents", Sessions: "Sessions", Documents: "Documents", Common: "Commun"}
 
-// Permissions says, per role and mount kind, whether the mount is writable.
+// Permissions says, per role and mount kind (domain.Role*, domain.Mount*), whether the mount is writable.
 // A missing entry means read-only.
 type Permissions map[string]map[string]bool
 
 // DefaultPermissions is the table of SPEC section 3.
 func DefaultPermissions() Permissions {
 	return Permissions{
-		RoleClient:  {MountPersonal: true},
-		RoleTrainee: {MountPersonal: true},
-		RoleTrainer: {MountPersonal: true, MountDocuments: true},
-		RoleStaff:   {MountRoot: true},
+		domain.RoleClient:  {domain.MountPersonal: true},
+		domain.RoleTrainee: {domain.MountPersonal: true},
+		domain.RoleTrainer: {domain.MountPersonal: true, domain.MountDocuments: true},
+		domain.RoleStaff:   {domain.MountRoot: true},
 	}
 }
 
@@ -88,7 +57,7 @@ type SessionFolder struct {
 type Mount struct {
 	Path     string // virtual path, e.g. "/Sessions/S2026-014/Documents"
 	Dir      string // physical folder relative to the storage root, slash-separated
-	Kind     string // MountPersonal, MountDocuments, ...
+	Kind     string // domain.MountPersonal, domain.MountDocuments, ...
 	Writable bool
 }
 
@@ -105,17 +74,17 @@ type Tree struct {
 func NewTree(id Identity, l Layout) *Tree {
 	t := &Tree{mounts: map[string]*Mount{}, children: map[string][]string{"/": nil}}
 	perm := func(kind string) bool { return l.Permissions[id.Role][kind] }
-	if id.Role == RoleStaff {
-		t.add(&Mount{Path: "/", Dir: ".", Kind: MountRoot, Writable: perm(MountRoot)})
+	if id.Role == domain.RoleStaff {
+		t.add(&Mount{Path: "/", Dir: ".", Kind: domain.MountRoot, Writable: perm(domain.MountRoot)})
 		return t.finish()
 	}
-	roleDir, ok := roleDirs[id.Role]
+	roleDir, ok := domain.RoleFolder(id.Role)
 	if !ok || !safeElem(id.Ref) {
 		return t.finish() // an empty tree: nothing to see, nothing to write
 	}
-	t.add(&Mount{Path: "/" + l.Labels.Personal, Dir: roleDir + "/" + id.Ref, Kind: MountPersonal, Writable: perm(MountPersonal)})
+	t.add(&Mount{Path: "/" + l.Labels.Personal, Dir: roleDir + "/" + id.Ref, Kind: domain.MountPersonal, Writable: perm(domain.MountPersonal)})
 	if safeElem(l.SharedFolder) {
-		t.add(&Mount{Path: "/" + l.SharedFolder, Dir: l.SharedFolder, Kind: MountShared, Writable: perm(MountShared)})
+		t.add(&Mount{Path: "/" + l.SharedFolder, Dir: l.SharedFolder, Kind: domain.MountShared, Writable: perm(domain.MountShared)})
 	}
 	sessions := "/" + l.Labels.Sessions
 	t.children[sessions] = nil
@@ -131,9 +100,9 @@ func NewTree(id Identity, l Layout) *Tree {
 		}
 		t.children[sp] = []string{}
 		t.children[sessions] = append(t.children[sessions], folder)
-		base := "sessions/" + s.Code + "/"
-		t.add(&Mount{Path: sp + "/" + l.Labels.Documents, Dir: base + roleDir + "/" + id.Ref, Kind: MountDocuments, Writable: perm(MountDocuments)})
-		t.add(&Mount{Path: sp + "/" + l.Labels.Common, Dir: base + commonDirs[id.Role], Kind: MountCommon, Writable: perm(MountCommon)})
+		base := domain.FolderSessions + "/" + s.Code + "/"
+		t.add(&Mount{Path: sp + "/" + l.Labels.Documents, Dir: base + roleDir + "/" + id.Ref, Kind: domain.MountDocuments, Writable: perm(domain.MountDocuments)})
+		t.add(&Mount{Path: sp + "/" + l.Labels.Common, Dir: base + domain.CommonFolder(id.Role), Kind: domain.MountCommon, Writable: perm(domain.MountCommon)})
 	}
 	return t.finish()
 }

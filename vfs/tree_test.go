@@ -3,6 +3,8 @@ package vfs
 import (
 	"strings"
 	"testing"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 func demoLayout() Layout {
@@ -20,30 +22,30 @@ func TestNewTreeMountsPerRole(t *testing.T) {
 		id   Identity
 		want []mount
 	}{
-		{Identity{Role: RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, []mount{
+		{Identity{Role: domain.RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, []mount{
 			{"/FTPDOSSIERPERSO", "FTPDOSSIERPERSO", false},
 			{"/Mes documents", "clients/C0042", true},
 			{"/Sessions/S2026-014 SST Lyon/Commun", "sessions/S2026-014/commun-clients", false},
 			{"/Sessions/S2026-014 SST Lyon/Documents", "sessions/S2026-014/clients/C0042", false},
 		}},
-		{Identity{Role: RoleTrainee, Ref: "T0107", Sessions: []SessionFolder{sst}}, []mount{
+		{Identity{Role: domain.RoleTrainee, Ref: "T0107", Sessions: []SessionFolder{sst}}, []mount{
 			{"/FTPDOSSIERPERSO", "FTPDOSSIERPERSO", false},
 			{"/Mes documents", "stagiaires/T0107", true},
 			{"/Sessions/S2026-014 SST Lyon/Commun", "sessions/S2026-014/commun-stagiaires", false},
 			{"/Sessions/S2026-014 SST Lyon/Documents", "sessions/S2026-014/stagiaires/T0107", false},
 		}},
-		{Identity{Role: RoleTrainer, Ref: "F0003", Sessions: []SessionFolder{sst}}, []mount{
+		{Identity{Role: domain.RoleTrainer, Ref: "F0003", Sessions: []SessionFolder{sst}}, []mount{
 			{"/FTPDOSSIERPERSO", "FTPDOSSIERPERSO", false},
 			{"/Mes documents", "intervenants/F0003", true},
 			{"/Sessions/S2026-014 SST Lyon/Commun", "sessions/S2026-014/commun-stagiaires", false},
 			{"/Sessions/S2026-014 SST Lyon/Documents", "sessions/S2026-014/intervenants/F0003", true},
 		}},
-		{Identity{Role: RoleStaff}, []mount{{"/", ".", true}}},
+		{Identity{Role: domain.RoleStaff}, []mount{{"/", ".", true}}},
 		// A ref that could climb out of its folder gets nothing at all.
-		{Identity{Role: RoleClient, Ref: ".."}, nil},
+		{Identity{Role: domain.RoleClient, Ref: ".."}, nil},
 		{Identity{Role: "teacher", Ref: "X"}, nil},
 		// Sessions whose code or folder is not one safe element are skipped.
-		{Identity{Role: RoleClient, Ref: "C1", Sessions: []SessionFolder{{Code: "../x", Folder: "A"}, {Code: "S1", Folder: "a/b"}}}, []mount{
+		{Identity{Role: domain.RoleClient, Ref: "C1", Sessions: []SessionFolder{{Code: "../x", Folder: "A"}, {Code: "S1", Folder: "a/b"}}}, []mount{
 			{"/FTPDOSSIERPERSO", "FTPDOSSIERPERSO", false},
 			{"/Mes documents", "clients/C1", true},
 		}},
@@ -68,9 +70,9 @@ func TestNewTreeMountsPerRole(t *testing.T) {
 
 func TestPermissionsConfigurable(t *testing.T) {
 	l := demoLayout()
-	l.Permissions[RoleTrainee][MountDocuments] = true
+	l.Permissions[domain.RoleTrainee][domain.MountDocuments] = true
 	l.Labels = Labels{Personal: "My files", Sessions: "Courses", Documents: "Docs", Common: "Shared"}
-	tr := NewTree(Identity{Role: RoleTrainee, Ref: "T1", Sessions: []SessionFolder{{Code: "S1"}}}, l)
+	tr := NewTree(Identity{Role: domain.RoleTrainee, Ref: "T1", Sessions: []SessionFolder{{Code: "S1"}}}, l)
 	loc, err := tr.Resolve("/Courses/S1/Docs/x.pdf")
 	if err != nil || !loc.Mount.Writable || loc.Mount.Dir != "sessions/S1/stagiaires/T1" || loc.Rel != "x.pdf" {
 		t.Fatalf("Resolve = %+v, %v", loc, err)
@@ -81,8 +83,8 @@ func TestPermissionsConfigurable(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	client := NewTree(Identity{Role: RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout())
-	staff := NewTree(Identity{Role: RoleStaff}, demoLayout())
+	client := NewTree(Identity{Role: domain.RoleClient, Ref: "C0042", Sessions: []SessionFolder{sst}}, demoLayout())
+	staff := NewTree(Identity{Role: domain.RoleStaff}, demoLayout())
 	tests := []struct {
 		tree    *Tree
 		in      string

@@ -149,9 +149,9 @@ func (a *attacker) holdUntil(ctx context.Context, wait func() error, what string
 }
 
 // holdSSH (1): one connection, as many session channels as it can open
-// on it, and on each SFTP session as many file and folder handles as it
-// can get, all held until the run ends; then again. With idle (5): a
-// connection that logs in, opens nothing and sits there.
+// on it, and on each channel's SFTP subsystem as many file and folder
+// handles as it can get, all held until the run ends; then again. With
+// idle (5): a connection that logs in, opens nothing and sits there.
 func (a *attacker) holdSSH(ctx context.Context, idle bool) {
 	what, gauge := "SSH connection", &a.sshConns
 	if idle {

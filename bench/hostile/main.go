@@ -35,8 +35,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dossierd/dossierd"
 	"github.com/dossierd/dossierd/bench/internal/benchkit"
+	"github.com/dossierd/dossierd/demo"
 )
 
 type options struct {
@@ -83,12 +83,8 @@ type demoAccount struct {
 }
 
 func demoAccounts() (map[string]demoAccount, error) {
-	data, err := dossierd.Demo.ReadFile("testdata/demo/directory.json")
-	if err != nil {
-		return nil, err
-	}
 	var d struct{ Accounts []demoAccount }
-	if err := json.Unmarshal(data, &d); err != nil {
+	if err := json.Unmarshal(demo.Directory(), &d); err != nil {
 		return nil, err
 	}
 	m := map[string]demoAccount{}

@@ -37,9 +37,6 @@ func (c *cli) auditCmd() *cobra.Command {
 				}
 				f.Until = f.Until.AddDate(0, 0, 1) // the whole day
 			}
-			if err := audit.Prepare(cmd.Context(), d.Store.DB()); err != nil {
-				return err
-			}
 			events, err := audit.Query(cmd.Context(), d.Store.DB(), f)
 			if err != nil {
 				return err

@@ -20,7 +20,7 @@ import (
 	"github.com/dossierd/dossierd/tmsimport"
 )
 
-const demoDirectory = "../../testdata/demo/directory.json"
+const demoDirectory = "../../demo/data/directory.json"
 
 // importCLI runs `dossierd ARGS...` in-process, as main would.
 func importCLI(t *testing.T, args ...string) (stdout string, err error) {

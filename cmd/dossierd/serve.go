@@ -15,13 +15,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dossierd/dossierd"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/daemon"
+	"github.com/dossierd/dossierd/demo"
 )
 
 func (c *cli) serveCmd() *cobra.Command {
-	var demo bool
+	var loadDemo bool
 	var pprofAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -43,8 +43,8 @@ func (c *cli) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if demo {
-				logins, err := dossierd.LoadDemo(cmd.Context(), d.Store, d.Storage.Path())
+			if loadDemo {
+				logins, err := demo.Load(cmd.Context(), d.Store, d.Storage.Path())
 				if err != nil {
 					return fmt.Errorf("demo: %w", err)
 				}
@@ -58,7 +58,7 @@ func (c *cli) serveCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&demo, "demo", false, "load the demo directory and sample files first, and print the demo logins")
+	cmd.Flags().BoolVar(&loadDemo, "demo", false, "load the demo directory and sample files first, and print the demo logins")
 	cmd.Flags().StringVar(&pprofAddr, "pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for benchmarks; never expose it")
 	return cmd
 }
@@ -103,7 +103,7 @@ func cfgSource(s string) string {
 	return s
 }
 
-func printDemo(cmd *cobra.Command, logins []dossierd.DemoLogin, d *daemon.Daemon) {
+func printDemo(cmd *cobra.Command, logins []demo.Login, d *daemon.Daemon) {
 	out := cmd.OutOrStdout()
 	fmt.Fprintln(out, "Demo directory loaded. Logins:")
 	list := newTable(out, "  LOGIN", "PASSWORD", "ROLE", "NAME")

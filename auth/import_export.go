@@ -1,0 +1,71 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Export: the stored directory as a Snapshot, which Apply takes back
+// unchanged.
+
+// Export returns the whole directory as a Snapshot, read in one
+// transaction, without secrets: no password or hash (PasswordHash is
+// empty, so importing it keeps the stored passwords); public keys are
+// included (PublicKeysGiven). Accounts are ordered by login, sessions by
+// code, enrollments by session, role and ref.
+func (s *Store) Export(ctx context.Context) (*Snapshot, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer tx.Rollback()
+	snap := &Snapshot{}
+	rows, err := tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY login`)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			rows.Close()
+			return nil, dbError(err)
+		}
+		snap.Accounts = append(snap.Accounts, ImportAccount{
+			Login: a.Login, Role: a.Role, Ref: a.Ref, Name: a.Name,
+			PublicKeys: a.PublicKeys, PublicKeysGiven: true,
+			Disabled: a.Disabled, ExpiresAt: a.ExpiresAt,
+		})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err)
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions s ORDER BY s.code_key, s.code`)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	for rows.Next() {
+		sess, err := scanSession(rows)
+		if err != nil {
+			rows.Close()
+			return nil, dbError(err)
+		}
+		snap.Sessions = append(snap.Sessions, sess)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err)
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT s.code, e.role, e.ref FROM enrollments e JOIN sessions s ON s.id = e.session_id
+		ORDER BY s.code_key, s.code, e.role, e.ref`)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	for rows.Next() {
+		var e Enrollment
+		if err := rows.Scan(&e.Session, &e.Role, &e.Ref); err != nil {
+			rows.Close()
+			return nil, dbError(err)
+		}
+		snap.Enrollments = append(snap.Enrollments, e)
+	}
+	return snap, dbError(rows.Err())
+}
