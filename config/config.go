@@ -155,12 +155,12 @@ type FTPD struct {
 	CertificateKeyFile string `mapstructure:"certificate_key_file"`
 }
 
-// FTP TLS modes, SFTPGo's values for ftpd.bindings[].tls_mode: the
-// configuration is where these numbers get their meaning.
+// FTP TLS modes, SFTPGo's values for ftpd.bindings[].tls_mode (declared in
+// domain, shared with ftpd).
 const (
-	TLSModePlainOrExplicit = 0
-	TLSModeRequired        = 1
-	TLSModeImplicit        = 2
+	TLSModePlainOrExplicit = domain.TLSPlainOrExplicit
+	TLSModeRequired        = domain.TLSRequired
+	TLSModeImplicit        = domain.TLSImplicit
 )
 
 // FTPBinding is one FTP listening address.

@@ -93,3 +93,10 @@ func CommonFolders() []string { return []string{FolderCommonClients, FolderCommo
 func TopFolders() []string {
 	return []string{FolderClients, FolderTrainees, FolderTrainers, FolderSessions}
 }
+
+// FTP TLS modes, SFTPGo's values of ftpd.bindings[].tls_mode.
+const (
+	TLSPlainOrExplicit = 0 // plain FTP, or explicit TLS when the client asks (AUTH TLS)
+	TLSRequired        = 1 // explicit TLS, required before login and on data connections
+	TLSImplicit        = 2 // TLS from the first byte (FTPS on its own port)
+)

@@ -16,14 +16,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/service"
 )
 
-// TLS modes of a binding: SFTPGo's values of ftpd.bindings[].tls_mode.
+// TLS modes of a binding (domain's, SFTPGo's values of tls_mode).
 const (
-	TLSOptional = 0 // plain FTP, or explicit TLS when the client asks (AUTH TLS)
-	TLSRequired = 1 // explicit TLS, required before login and on data connections
-	TLSImplicit = 2 // TLS from the first byte (FTPS on its own port)
+	TLSOptional = domain.TLSPlainOrExplicit
+	TLSRequired = domain.TLSRequired
+	TLSImplicit = domain.TLSImplicit
 )
 
 // Binding is one listening socket.

@@ -23,6 +23,7 @@ import (
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/defender"
+	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -366,7 +367,7 @@ func (s *Service) tree(ctx context.Context, a auth.Account) (*vfs.Tree, error) {
 // BuildTree builds the tree of one account from the directory.
 func BuildTree(ctx context.Context, dir Directory, layout vfs.Layout, a auth.Account) (*vfs.Tree, error) {
 	id := vfs.Identity{Login: a.Login, Role: a.Role, Ref: a.Ref}
-	if a.Role != auth.RoleStaff {
+	if a.Role != domain.RoleStaff {
 		sessions, err := dir.SessionsOf(ctx, a.Role, a.Ref)
 		if err != nil {
 			return nil, err

@@ -20,6 +20,7 @@ import (
 
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/config"
+	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/scenario"
 )
 
@@ -821,7 +822,7 @@ func TestPublicKeyLogin(t *testing.T) {
 
 	// A key-only account (the TMS's scripted uploads).
 	scriptKey, scriptLine := key()
-	if _, err := store.AddAccount(ctx, auth.Account{Login: "tms-script", Role: auth.RoleStaff, Name: "TMS", PublicKeys: []string{scriptLine}}, ""); err != nil {
+	if _, err := store.AddAccount(ctx, auth.Account{Login: "tms-script", Role: domain.RoleStaff, Name: "TMS", PublicKeys: []string{scriptLine}}, ""); err != nil {
 		t.Fatal(err)
 	}
 	sc, err = login("tms-script", ssh.PublicKeys(scriptKey))
