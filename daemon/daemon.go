@@ -263,7 +263,7 @@ func roleLimits(c config.Common) map[string]service.RoleLimits {
 	out := map[string]service.RoleLimits{}
 	for _, role := range domain.Roles() {
 		out[role] = service.RoleLimits{
-			MaxSessions:       c.RoleLimit(role, "max_sessions"),
+			MaxConnections:    c.RoleLimit(role, "max_sessions"),
 			MaxUploadFileSize: int64(c.RoleLimit(role, "max_upload_file_size")),
 		}
 	}

@@ -92,7 +92,7 @@ func isAuth(head []byte) bool {
 // its TLS layer yet (see VerifyConnection): the connection is closed
 // without a reply. The defender scores the connection in
 // ClientDisconnected (score_no_auth) if it never tried to log in.
-func (s *Server) loginExpired(se *session) {
+func (s *Server) loginExpired(se *control) {
 	s.mu.Lock()
 	if se.drv != nil || se.expired || se.ended || s.closing.Load() {
 		s.mu.Unlock()
@@ -112,7 +112,7 @@ func (s *Server) loginExpired(se *session) {
 // TLS layer otherwise; nil after AUTH TLS and before USER, when
 // ftpserverlib has not shown its TLS layer yet (see VerifyConnection).
 // The caller holds s.mu.
-func (se *session) writer() net.Conn {
+func (se *control) writer() net.Conn {
 	switch {
 	case se.tls != nil:
 		return se.tls
@@ -143,7 +143,7 @@ func say(w, raw net.Conn, text string) {
 
 // kick closes a logged-in control connection, telling the user why
 // (service.Conn.Kick).
-func (s *Server) kick(se *session, reason string) {
+func (s *Server) kick(se *control, reason string) {
 	s.mu.Lock()
 	w := se.writer()
 	s.mu.Unlock()

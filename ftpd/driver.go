@@ -128,7 +128,7 @@ func (b *binding) ClientConnected(cc ftpserver.ClientContext) (string, error) {
 // the data connection only afterwards): the connection's files are
 // released once its last transfer has closed.
 func (b *binding) ClientDisconnected(cc ftpserver.ClientContext) {
-	se, _ := cc.Extra().(*session)
+	se, _ := cc.Extra().(*control)
 	if se == nil {
 		return
 	}
@@ -155,7 +155,7 @@ func (b *binding) ClientDisconnected(cc ftpserver.ClientContext) {
 // the password travels, with a reply that says what to change. (The
 // library's own check would only answer "TLS is required".)
 func (b *binding) PreAuthUser(cc ftpserver.ClientContext, user string) error {
-	if se, _ := cc.Extra().(*session); se != nil {
+	if se, _ := cc.Extra().(*control); se != nil {
 		se.tried = true
 	}
 	if b.cfg.TLSMode == TLSRequired && !cc.HasTLSForControl() {
@@ -167,7 +167,7 @@ func (b *binding) PreAuthUser(cc ftpserver.ClientContext, user string) error {
 
 // AuthUser checks the password and opens the connection's view of the tree.
 func (b *binding) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpserver.ClientDriver, error) {
-	se, _ := cc.Extra().(*session)
+	se, _ := cc.Extra().(*control)
 	remote := cc.RemoteAddr().String()
 	if se == nil || b.srv.closing.Load() {
 		return nil, errShuttingDown
@@ -223,7 +223,7 @@ func (b *binding) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpse
 // shows the control connection's TLS layer, through which the login grace
 // time must write its 421 after AUTH TLS.
 func (b *binding) VerifyConnection(cc ftpserver.ClientContext, _ string, tc *tls.Conn) (ftpserver.ClientDriver, error) {
-	if se, _ := cc.Extra().(*session); se != nil {
+	if se, _ := cc.Extra().(*control); se != nil {
 		b.srv.mu.Lock()
 		if se.tls == nil {
 			se.tls = tc
@@ -238,7 +238,7 @@ func (b *binding) VerifyConnection(cc ftpserver.ClientContext, _ string, tc *tls
 func (b *binding) PostAuthMessage(cc ftpserver.ClientContext, _ string, err error) string {
 	switch {
 	case err == nil:
-		if se, _ := cc.Extra().(*session); se != nil {
+		if se, _ := cc.Extra().(*control); se != nil {
 			b.srv.mu.Lock()
 			defer b.srv.mu.Unlock()
 			if se.drv != nil && se.drv.name != "" {
@@ -247,7 +247,7 @@ func (b *binding) PostAuthMessage(cc ftpserver.ClientContext, _ string, err erro
 		}
 		return catalogue.FTPWelcome.F()
 	case errors.Is(err, errTLSRequired), errors.Is(err, errShuttingDown), errors.Is(err, errAlreadyLogged), errors.Is(err, errLoginTime),
-		errors.Is(err, service.ErrTooManySessions):
+		errors.Is(err, service.ErrLoginConnections):
 		return err.Error()
 	case errors.Is(err, auth.ErrDisabled):
 		return catalogue.AccountDisabled.F()

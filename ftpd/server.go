@@ -62,8 +62,8 @@ type Server struct {
 	closing  atomic.Bool
 
 	mu       sync.Mutex
-	sessions map[*session]struct{}
-	pending  map[string]*session // accepted, not yet claimed by ClientConnected
+	controls map[*control]struct{}
+	pending  map[string]*control // accepted, not yet claimed by ClientConnected
 	passive  map[*passiveListener]struct{}
 	data     map[*dataConn]struct{}
 	// passiveUnused is how long a passive listener waits for its data
@@ -71,10 +71,10 @@ type Server struct {
 	passiveUnused time.Duration
 }
 
-// session is one control connection, from accept until the end of its
+// control is one control connection, from accept until the end of its
 // last transfer.
-type session struct {
-	raw     net.Conn      // the TCP connection: closing it ends the session
+type control struct {
+	raw     net.Conn      // the TCP connection: closing it ends the connection
 	ctrl    *ctrlConn     // raw as ftpserverlib reads it (below any TLS)
 	release func()        // gives back the connection's slot of the limits
 	drv     *clientDriver // after login; guarded by Server.mu
@@ -95,8 +95,8 @@ func New(cfg Config, svc *service.Service) (*Server, error) {
 		cfg:      cfg,
 		svc:      svc,
 		log:      svc.Logger().With("server", "ftpd"),
-		sessions: map[*session]struct{}{},
-		pending:  map[string]*session{},
+		controls: map[*control]struct{}{},
+		pending:  map[string]*control{},
 		passive:  map[*passiveListener]struct{}{},
 		data:     map[*dataConn]struct{}{},
 
@@ -193,7 +193,7 @@ func (s *Server) Close() {
 	for c := range s.data {
 		cs = append(cs, c.Conn)
 	}
-	for se := range s.sessions {
+	for se := range s.controls {
 		cs = append(cs, se.raw)
 	}
 	s.mu.Unlock()
@@ -220,8 +220,8 @@ func (s *Server) Shutdown(ctx context.Context) {
 	defer t.Stop()
 	for {
 		s.mu.Lock()
-		n := len(s.sessions)
-		for se := range s.sessions {
+		n := len(s.controls)
+		for se := range s.controls {
 			if se.drv == nil {
 				se.raw.Close()
 			}
@@ -233,21 +233,21 @@ func (s *Server) Shutdown(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			s.Close()
-			s.waitSessions(10 * time.Second)
+			s.waitControls(10 * time.Second)
 			return
 		case <-t.C:
 		}
 	}
 }
 
-// waitSessions waits, after Close, for the sessions to release their files.
+// waitControls waits, after Close, for the sessions to release their files.
 // Every connection is closed by then, so this is quick; the bound only
 // keeps a bug from hanging the daemon's exit.
-func (s *Server) waitSessions(limit time.Duration) {
+func (s *Server) waitControls(limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		s.mu.Lock()
-		n := len(s.sessions)
+		n := len(s.controls)
 		s.mu.Unlock()
 		if n == 0 {
 			return
@@ -262,17 +262,17 @@ func addrKey(remote, local net.Addr) string { return remote.String() + "|" + loc
 // accepted registers a new control connection until ftpserverlib hands it
 // to ClientConnected, which claims it by its addresses, and starts its
 // login grace time.
-func (s *Server) accepted(se *session) {
+func (s *Server) accepted(se *control) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sessions[se] = struct{}{}
+	s.controls[se] = struct{}{}
 	s.pending[addrKey(se.raw.RemoteAddr(), se.raw.LocalAddr())] = se
 	if s.cfg.LoginGraceTime > 0 {
 		se.grace = time.AfterFunc(s.cfg.LoginGraceTime, func() { s.loginExpired(se) })
 	}
 }
 
-func (s *Server) claim(remote, local net.Addr) *session {
+func (s *Server) claim(remote, local net.Addr) *control {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := addrKey(remote, local)
@@ -281,9 +281,9 @@ func (s *Server) claim(remote, local net.Addr) *session {
 	return se
 }
 
-func (s *Server) forget(se *session) {
+func (s *Server) forget(se *control) {
 	s.mu.Lock()
-	delete(s.sessions, se)
+	delete(s.controls, se)
 	se.ended = true
 	if se.grace != nil {
 		se.grace.Stop()
@@ -328,7 +328,7 @@ func (l *ctrlListener) Accept() (net.Conn, error) {
 			}()
 			continue
 		}
-		se := &session{raw: c, release: release}
+		se := &control{raw: c, release: release}
 		se.ctrl = &ctrlConn{Conn: c, srv: l.srv, watch: l.implicit == nil}
 		var conn net.Conn = se.ctrl
 		if l.implicit != nil {

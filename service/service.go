@@ -55,7 +55,7 @@ type Options struct {
 
 // RoleLimits bound what the logins of one role may hold.
 type RoleLimits struct {
-	MaxSessions       int   // concurrent connections of one login; 0 = unlimited
+	MaxConnections    int   // concurrent connections of one login; 0 = unlimited
 	MaxUploadFileSize int64 // bytes per uploaded file; 0 = no limit
 }
 
@@ -161,31 +161,31 @@ func (c *Conn) Close() {
 	})
 }
 
-// ErrTooManySessions refuses a login that already has as many
+// ErrLoginConnections refuses a login that already has as many
 // connections open as its role allows.
-var ErrTooManySessions = errors.New("too many connections")
+var ErrLoginConnections = errors.New("too many connections")
 
-// SessionsError says how many connections a login may have; it wraps
-// ErrTooManySessions.
-type SessionsError struct{ Max int }
+// LoginConnectionsError says how many connections a login may have; it wraps
+// ErrLoginConnections.
+type LoginConnectionsError struct{ Max int }
 
-func (e *SessionsError) Error() string {
-	return catalogue.TooManySessions.F(e.Max)
+func (e *LoginConnectionsError) Error() string {
+	return catalogue.TooManyLoginConnections.F(e.Max)
 }
 
-func (e *SessionsError) Unwrap() error { return ErrTooManySessions }
+func (e *LoginConnectionsError) Unwrap() error { return ErrLoginConnections }
 
-// CheckSessions tells whether one more connection of a may open now;
+// CheckLoginConnections tells whether one more connection of a may open now;
 // protocols that can show a message before the login completes (an SSH
 // banner) ask it first. Open decides.
-func (s *Service) CheckSessions(a auth.Account) error {
+func (s *Service) CheckLoginConnections(a auth.Account) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.checkSessions(a)
+	return s.checkLoginConnections(a)
 }
 
-func (s *Service) checkSessions(a auth.Account) error {
-	max := s.opts.RoleLimits[a.Role].MaxSessions
+func (s *Service) checkLoginConnections(a auth.Account) error {
+	max := s.opts.RoleLimits[a.Role].MaxConnections
 	if max <= 0 {
 		return nil
 	}
@@ -196,7 +196,7 @@ func (s *Service) checkSessions(a auth.Account) error {
 		}
 	}
 	if n >= max {
-		return &SessionsError{Max: max}
+		return &LoginConnectionsError{Max: max}
 	}
 	return nil
 }
@@ -342,7 +342,7 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 	}
 	c.account.Store(&a)
 	s.mu.Lock()
-	if err := s.checkSessions(a); err != nil {
+	if err := s.checkLoginConnections(a); err != nil {
 		s.mu.Unlock()
 		c.FS.Close()
 		s.opts.Metrics.Login(metricProtocol(protocol), LoginRefused)

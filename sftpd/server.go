@@ -139,9 +139,9 @@ func (s *Server) verifiedKey(meta ssh.ConnMetadata, _ ssh.PublicKey, p *ssh.Perm
 // gets here.
 func (s *Server) permissions(a auth.Account, err error) (*ssh.Permissions, error) {
 	if err == nil {
-		err = s.svc.CheckSessions(a)
+		err = s.svc.CheckLoginConnections(a)
 	}
-	var tooMany *service.SessionsError
+	var tooMany *service.LoginConnectionsError
 	switch {
 	case errors.As(err, &tooMany):
 		return nil, &ssh.BannerError{Err: err, Message: tooMany.Error() + "\n"}
@@ -209,8 +209,8 @@ func (s *Server) acceptLoop(l net.Listener) {
 
 // conn is one SSH connection.
 type conn struct {
-	nc   net.Conn
-	sess atomic.Pointer[service.Conn] // set once logged in
+	nc    net.Conn
+	login atomic.Pointer[service.Conn] // set once logged in
 
 	mu    sync.Mutex
 	chans map[ssh.Channel]struct{} // open session channels
@@ -296,16 +296,16 @@ func (s *Server) handle(nc net.Conn) {
 	go ssh.DiscardRequests(reqs)
 
 	a := sc.Permissions.ExtraData[accountKey].(auth.Account)
-	sess, err := s.svc.Open(context.Background(), a, "SFTP", remote, func(reason string) { c.kick(sc, reason) })
+	login, err := s.svc.Open(context.Background(), a, "SFTP", remote, func(reason string) { c.kick(sc, reason) })
 	if err != nil {
 		return
 	}
-	defer sess.Close()
+	defer login.Close()
 	if s.cfg.KeepaliveInterval > 0 {
-		go s.keepalive(sc, sess.Log())
+		go s.keepalive(sc, login.Log())
 	}
-	c.sess.Store(sess)
-	h := &handlers{conn: sess, log: sess.Log(), maxHandles: int32(s.cfg.MaxOpenHandles)}
+	c.login.Store(login)
+	h := &handlers{conn: login, log: login.Log(), maxHandles: int32(s.cfg.MaxOpenHandles)}
 	// The connection ends only when its channels have closed their files:
 	// shutdown waits on this, so a cut upload is discarded before exit.
 	var channels sync.WaitGroup
@@ -313,7 +313,7 @@ func (s *Server) handle(nc net.Conn) {
 	defer channels.Wait()
 	// Once the transport is gone, work still running for it stops (the
 	// copy that starts a resumed upload).
-	defer sess.FS.Cancel()
+	defer login.FS.Cancel()
 	for nch := range chans {
 		if nch.ChannelType() != "session" {
 			nch.Reject(ssh.UnknownChannelType, "only SFTP sessions are served")
@@ -334,14 +334,14 @@ func (s *Server) handle(nc net.Conn) {
 			defer channels.Done()
 			defer open.Add(-1)
 			defer c.track(ch, false)
-			s.session(ch, chReqs, h)
+			s.serveChannel(ch, chReqs, h)
 		}()
 	}
 }
 
-// session serves one channel: the sftp subsystem, and a readable refusal
+// serveChannel serves one session channel: the sftp subsystem, and a readable refusal
 // for a shell or a command.
-func (s *Server) session(ch ssh.Channel, reqs <-chan *ssh.Request, h *handlers) {
+func (s *Server) serveChannel(ch ssh.Channel, reqs <-chan *ssh.Request, h *handlers) {
 	defer ch.Close()
 	for req := range reqs {
 		switch {
@@ -423,7 +423,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	for {
 		s.mu.Lock()
 		for c := range s.conns {
-			if c.sess.Load() == nil {
+			if c.login.Load() == nil {
 				c.nc.Close()
 			}
 		}
