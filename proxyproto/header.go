@@ -193,6 +193,11 @@ func parseV2(b []byte) (h Header, n int, err error) {
 // sends (the tests' proxy, and the fuzz target's round trip).
 func (h Header) Append(b []byte) []byte {
 	src, dst := h.Source, h.Destination
+	if src.Addr().Is6() {
+		// A front end on IPv4 seen by an IPv6 client: both addresses
+		// must be of the header's family.
+		dst = netip.AddrPortFrom(netip.AddrFrom16(dst.Addr().As16()), dst.Port())
+	}
 	if h.Version == 1 {
 		switch {
 		case h.Local:
