@@ -165,7 +165,9 @@ func (c *conn) handshake() error {
 // readHeader applies the policy to the socket's source address and reads
 // the header it calls for.
 func (c *conn) readHeader() error {
-	peer := addrPortOf(c.Conn.RemoteAddr()).Addr()
+	// Unmapped: a listener on every address (ftpserverlib's passive ones)
+	// sees IPv4 clients as ::ffff:a.b.c.d, which no IPv4 network contains.
+	peer := addrPortOf(c.Conn.RemoteAddr()).Addr().Unmap()
 	p := c.policy
 	allowed := matches(p.Allowed, peer)
 	switch {

@@ -20,8 +20,12 @@ type accepted struct {
 }
 
 func serve(t *testing.T, p *Policy) (addr string, got chan accepted) {
+	return serveOn(t, p, "127.0.0.1:0")
+}
+
+func serveOn(t *testing.T, p *Policy, bind string) (addr string, got chan accepted) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", bind)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +102,12 @@ func TestListenerModes(t *testing.T) {
 		expect(t, got, client6.String(), "hello")
 		dial(t, addr, withData(local)) // the load balancer's own check
 		expect(t, got, "", "hello")
+	})
+	t.Run("a listener on every address sees IPv4 clients as mapped IPv6", func(t *testing.T) {
+		addr, got := serveOn(t, &Policy{Mode: Required, Allowed: []netip.Prefix{loopback}}, ":0")
+		_, port, _ := net.SplitHostPort(addr)
+		dial(t, "127.0.0.1:"+port, withData(v1))
+		expect(t, got, client.String(), "hello")
 	})
 	t.Run("mode 1: an allowed address may come without a header", func(t *testing.T) {
 		addr, got := serve(t, &Policy{Mode: Optional, Allowed: []netip.Prefix{loopback}, Timeout: 200 * time.Millisecond})
