@@ -2,11 +2,9 @@ package ftpd_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -39,48 +37,7 @@ func dialThrough(env *scenario.Env, ctrl, data *scenario.Proxy, tc *tls.Config, 
 	if tc != nil {
 		opts = append(opts, ftp.DialWithExplicitTLS(tc))
 	}
-	c, err := ftp.Dial(env.FTPAddr(), opts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.Login(login, password); err != nil {
-		c.Quit()
-		return nil, err
-	}
-	return c, nil
-}
-
-func defenderScore(env *scenario.Env, ip string) int {
-	for _, h := range env.Daemon.Defender.Hosts() {
-		if h.IP == netip.MustParseAddr(ip) {
-			return h.Score
-		}
-	}
-	return 0
-}
-
-// auditedFrom waits for an event of login and action and returns the
-// address part of its remote.
-func auditedFrom(t *testing.T, env *scenario.Env, login, action string) string {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		events, err := audit.Query(context.Background(), env.Daemon.Store.DB(), audit.Filter{Login: login, Action: action})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(events) > 0 {
-			ap, err := netip.ParseAddrPort(events[len(events)-1].Remote)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ap.Addr().String()
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s of %s in the audit", action, login)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return dialLogin(env, login, password, opts...)
 }
 
 // TestProxyProtocolFTP: control and passive data connections both come
@@ -133,7 +90,7 @@ func TestProxyProtocolFTP(t *testing.T) {
 			if disk, _ := os.ReadFile(env.Disk("clients/C0042/via-proxy.txt")); !bytes.Equal(disk, sent) {
 				t.Fatalf("upload: %d bytes on disk, want %d", len(disk), len(sent))
 			}
-			if got := auditedFrom(t, env, "acme", audit.Upload); got != "192.0.2.10" {
+			if got := env.AuditedFrom(t, "acme", audit.Upload); got.String() != "192.0.2.10" {
 				t.Errorf("upload audited from %s", got)
 			}
 		})
@@ -159,10 +116,10 @@ func TestProxyProtocolFTP(t *testing.T) {
 			c.Quit()
 			t.Fatal("wrong password accepted")
 		}
-		if defenderScore(env, "192.0.2.11") == 0 {
+		if env.DefenderScore("192.0.2.11") == 0 {
 			t.Error("the wrong password did not score the client")
 		}
-		if s := defenderScore(env, "127.0.0.1"); s != 0 {
+		if s := env.DefenderScore("127.0.0.1"); s != 0 {
 			t.Errorf("the load balancer's address scored %d", s)
 		}
 	})
@@ -190,7 +147,7 @@ func TestProxyProtocolFTP(t *testing.T) {
 		if _, err := c.List("/"); err != nil {
 			t.Fatalf("direct client's listing: %v", err)
 		}
-		if got := auditedFrom(t, env, "globex", audit.Login); got != "127.0.0.2" {
+		if got := env.AuditedFrom(t, "globex", audit.Login); got.String() != "127.0.0.2" {
 			t.Errorf("direct login audited from %s", got)
 		}
 	})

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/netip"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/proxyproto"
 )
 
@@ -110,4 +112,38 @@ func (p *Proxy) relay(in *net.TCPConn, front *net.TCPAddr, target string) {
 	wg.Wait()
 	in.Close()
 	out.Close()
+}
+
+// AuditedFrom waits for the audit to hold an event of login and action,
+// and returns the address of the last one's remote: whom the server saw.
+func (e *Env) AuditedFrom(t testing.TB, login, action string) netip.Addr {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		events, err := audit.Query(context.Background(), e.Daemon.Store.DB(), audit.Filter{Login: login, Action: action})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) > 0 {
+			ap, err := netip.ParseAddrPort(events[len(events)-1].Remote)
+			if err != nil {
+				t.Fatalf("audited remote %q: %v", events[len(events)-1].Remote, err)
+			}
+			return ap.Addr()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s of %s in the audit", action, login)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// DefenderScore is the defender's current score of ip (0 when unknown).
+func (e *Env) DefenderScore(ip string) int {
+	for _, h := range e.Daemon.Defender.Hosts() {
+		if h.IP == netip.MustParseAddr(ip) {
+			return h.Score
+		}
+	}
+	return 0
 }

@@ -1,10 +1,8 @@
 package sftpd_test
 
 import (
-	"context"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,46 +36,6 @@ func dialProxied(env *scenario.Env, p *scenario.Proxy, login, password string) (
 	return dialVia(nc, env.SFTPAddr(), login, password)
 }
 
-// waitAudit waits for the audit to hold an event of login and action, and
-// returns the last one.
-func waitAudit(t *testing.T, env *scenario.Env, login, action string) audit.Event {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		events, err := audit.Query(context.Background(), env.Daemon.Store.DB(), audit.Filter{Login: login, Action: action})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(events) > 0 {
-			return events[len(events)-1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s of %s in the audit", action, login)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// hostOf is the address part of a remote "ip:port".
-func hostOf(t *testing.T, remote string) netip.Addr {
-	t.Helper()
-	ap, err := netip.ParseAddrPort(remote)
-	if err != nil {
-		t.Fatalf("remote %q: %v", remote, err)
-	}
-	return ap.Addr()
-}
-
-// defenderScore is the defender's score of ip (0 when unknown).
-func defenderScore(env *scenario.Env, ip string) int {
-	for _, h := range env.Daemon.Defender.Hosts() {
-		if h.IP == netip.MustParseAddr(ip) {
-			return h.Score
-		}
-	}
-	return 0
-}
-
 // TestProxyProtocolSFTP: behind a load balancer sending PROXY headers,
 // the audit, the defender and the connection limits see the client's
 // address, and a direct client keeps its own.
@@ -106,7 +64,7 @@ func TestProxyProtocolSFTP(t *testing.T) {
 		}
 		sc.Close()
 		c.Close()
-		if got := hostOf(t, waitAudit(t, env, tc.login, audit.Login).Remote); got != netip.MustParseAddr(tc.client) {
+		if got := env.AuditedFrom(t, tc.login, audit.Login); got != netip.MustParseAddr(tc.client) {
 			t.Errorf("v%d: the audit has the login from %s, want %s", tc.version, got, tc.client)
 		}
 
@@ -115,11 +73,11 @@ func TestProxyProtocolSFTP(t *testing.T) {
 			c.Close()
 			t.Fatal("wrong password accepted")
 		}
-		if defenderScore(env, tc.client) == 0 {
+		if env.DefenderScore(tc.client) == 0 {
 			t.Errorf("v%d: the wrong password did not score %s", tc.version, tc.client)
 		}
 	}
-	if s := defenderScore(env, "127.0.0.1"); s != 0 {
+	if s := env.DefenderScore("127.0.0.1"); s != 0 {
 		t.Errorf("the load balancer's address scored %d", s)
 	}
 
@@ -143,7 +101,7 @@ func TestProxyProtocolSFTP(t *testing.T) {
 		t.Fatalf("direct client refused: %v", err)
 	}
 	c.Close()
-	if got := waitAudit(t, env, "fmartin", audit.Login).Remote; !strings.HasPrefix(got, "127.0.0.1:") {
+	if got := env.AuditedFrom(t, "fmartin", audit.Login); got.String() != "127.0.0.1" {
 		t.Errorf("direct login audited from %s", got)
 	}
 
