@@ -58,8 +58,21 @@ type Common struct {
 	Umask string `mapstructure:"umask"`
 	// Language is the language of every sentence users and administrators
 	// read: "fr" (the default) or "en".
-	Language string   `mapstructure:"language"`
-	Defender Defender `mapstructure:"defender"`
+	Language string `mapstructure:"language"`
+	// ProxyProtocol reads the PROXY protocol header (v1 or v2) a load
+	// balancer sends before each connection, SFTP and FTP, data
+	// connections included: 0 off, 1 used when present, 2 required
+	// (SFTPGo's proxy_protocol).
+	ProxyProtocol int `mapstructure:"proxy_protocol"`
+	// ProxyAllowed lists the IP addresses and CIDR networks allowed to
+	// send the header (the load balancers); a header from any other
+	// address is refused, and with proxy_protocol 2 so is a connection
+	// from any other address.
+	ProxyAllowed []string `mapstructure:"proxy_allowed"`
+	// ProxySkipped lists the addresses whose connections are not read for
+	// a header (direct access while proxy_protocol is 2).
+	ProxySkipped []string `mapstructure:"proxy_skipped"`
+	Defender     Defender `mapstructure:"defender"`
 }
 
 // RoleSettings are the keys common.roles may override.
@@ -290,6 +303,9 @@ func defaults() *Config {
 			Roles:                 map[string]map[string]int{},
 			Umask:                 "077",
 			Language:              "fr",
+			ProxyProtocol:         0,
+			ProxyAllowed:          []string{},
+			ProxySkipped:          []string{},
 			Defender: Defender{
 				Enabled:            true,
 				BanTime:            30,

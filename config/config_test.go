@@ -314,6 +314,19 @@ func TestEnvOverrides(t *testing.T) {
 			},
 		},
 		{
+			name: "proxy protocol",
+			env: map[string]string{
+				"DOSSIERD_COMMON__PROXY_PROTOCOL": "2",
+				"DOSSIERD_COMMON__PROXY_ALLOWED":  "10.0.0.0/8, 192.168.1.1",
+				"DOSSIERD_COMMON__PROXY_SKIPPED":  "127.0.0.1",
+			},
+			edit: func(c *Config, _ string) {
+				c.Common.ProxyProtocol = 2
+				c.Common.ProxyAllowed = []string{"10.0.0.0/8", "192.168.1.1"}
+				c.Common.ProxySkipped = []string{"127.0.0.1"}
+			},
+		},
+		{
 			name: "storage root",
 			env:  map[string]string{"DOSSIERD_STORAGE__ROOT": "/srv/x"},
 			edit: func(c *Config, _ string) { c.Storage.Root = "/srv/x" },
@@ -527,6 +540,15 @@ func TestValidationErrors(t *testing.T) {
 			[]string{`common.defender.safelist[1]: "10.0.0.300" is not an IP address or CIDR`}},
 		{"safelist checked with defender off", `{"common": {"defender": {"enabled": false, "safelist": ["x"]}}}`,
 			[]string{`common.defender.safelist[0]: "x" is not an IP address or CIDR`}},
+		{"proxy protocol mode", `{"common": {"proxy_protocol": 3, "proxy_allowed": ["10.0.0.1"]}}`,
+			[]string{"common.proxy_protocol: 3 is not one of 0 (off), 1 (header used when present), 2 (header required)"}},
+		{"proxy lists", `{"common": {"proxy_protocol": 2, "proxy_allowed": ["10.0.0.0/8", "lb.example.com"], "proxy_skipped": ["::1", "10.0.0.0/33"]}}`,
+			[]string{`common.proxy_allowed[1]: "lb.example.com" is not an IP address or CIDR`,
+				`common.proxy_skipped[1]: "10.0.0.0/33" is not an IP address or CIDR`}},
+		{"proxy lists checked while off", `{"common": {"proxy_skipped": ["x"]}}`,
+			[]string{`common.proxy_skipped[0]: "x" is not an IP address or CIDR`}},
+		{"proxy protocol without allowed address", `{"common": {"proxy_protocol": 1}}`,
+			[]string{"common.proxy_allowed: must list the load balancers' addresses while common.proxy_protocol is 1"}},
 		{"defender score at threshold", `{"common": {"defender": {"threshold": 3, "score_limit_exceeded": 3}}}`,
 			[]string{"common.defender.score_limit_exceeded: 3 must be lower than common.defender.threshold (3)"}},
 		{"defender negative score", `{"common": {"defender": {"score_no_auth": -1}}}`,

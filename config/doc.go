@@ -42,6 +42,12 @@
 //	common.language                  "fr"   language of what users and administrators read: "fr" or "en"
 //	common.umask                     "077"  mode creation mask for storage and data folders: 077 private to the
 //	                                        server's user (folders 0700, files 0600); 027 lets its group read
+//	common.proxy_protocol            0      PROXY protocol header (v1 or v2) before each SFTP, FTP and FTP data
+//	                                        connection: 0 off, 1 used when present, 2 required
+//	common.proxy_allowed             []     IP addresses or CIDR networks allowed to send the header (the load
+//	                                        balancers); a header from any other address is refused, and in
+//	                                        mode 2 so is any connection from another address
+//	common.proxy_skipped             []     IP addresses or CIDR networks never read for a header (direct access)
 //	common.defender.enabled          true   ban hosts whose score reaches threshold within observation_time
 //	common.defender.ban_time         30     minutes
 //	common.defender.ban_time_increment 50   percent of ban_time added when a banned host tries again

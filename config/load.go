@@ -605,6 +605,8 @@ func (c *Config) normalize() {
 		return out
 	}
 	c.Common.Defender.Safelist = trim(c.Common.Defender.Safelist)
+	c.Common.ProxyAllowed = trim(c.Common.ProxyAllowed)
+	c.Common.ProxySkipped = trim(c.Common.ProxySkipped)
 	c.SFTPD.HostKeys = trim(c.SFTPD.HostKeys)
 	if c.SFTPD.Bindings == nil {
 		c.SFTPD.Bindings = []Binding{}

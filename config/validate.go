@@ -131,22 +131,61 @@ func (c *Common) validate(p *problems) {
 	if _, err := ParseUmask(c.Umask); err != nil {
 		p.add("common.umask", "%q %s", c.Umask, err)
 	}
+	c.validateProxy(p)
 	c.Defender.validate(p)
+}
+
+// validateProxy checks common.proxy_protocol and its lists. The lists are
+// checked in mode 0 too, so that turning it on does not reveal an old
+// typo.
+func (c *Common) validateProxy(p *problems) {
+	if c.ProxyProtocol < 0 || c.ProxyProtocol > 2 {
+		p.add("common.proxy_protocol", "%d is not one of 0 (off), 1 (header used when present), 2 (header required)", c.ProxyProtocol)
+	}
+	checkNetworks(p, "common.proxy_allowed", c.ProxyAllowed)
+	checkNetworks(p, "common.proxy_skipped", c.ProxySkipped)
+	// Without an allowed address every header is refused: nothing would
+	// be read from the load balancer, and in mode 2 nobody but the
+	// skipped addresses could connect.
+	if c.ProxyProtocol > 0 && len(c.ProxyAllowed) == 0 {
+		p.add("common.proxy_allowed", "must list the load balancers' addresses while common.proxy_protocol is %d", c.ProxyProtocol)
+	}
+}
+
+// Networks parses a validated list of IP addresses and CIDR networks; an
+// address is a network of its own.
+func Networks(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range list {
+		if pfx, err := parseNetwork(s); err == nil {
+			out = append(out, pfx)
+		}
+	}
+	return out
+}
+
+func parseNetwork(s string) (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.ParsePrefix(s)
+}
+
+// checkNetworks reports the entries of key that are neither an IP address
+// nor a CIDR network.
+func checkNetworks(p *problems, key string, list []string) {
+	for i, entry := range list {
+		if _, err := parseNetwork(entry); err != nil {
+			p.add(fmt.Sprintf("%s[%d]", key, i), "%q is not an IP address or CIDR", entry)
+		}
+	}
 }
 
 func (d *Defender) validate(p *problems) {
 	const k = "common.defender."
 	// The safelist is checked even while the defender is off, so that
 	// turning it on does not reveal an old typo.
-	for i, entry := range d.Safelist {
-		if _, err := netip.ParseAddr(entry); err == nil {
-			continue
-		}
-		if _, err := netip.ParsePrefix(entry); err == nil {
-			continue
-		}
-		p.add(fmt.Sprintf(k+"safelist[%d]", i), "%q is not an IP address or CIDR", entry)
-	}
+	checkNetworks(p, k+"safelist", d.Safelist)
 	// As in SFTPGo, the numbers only matter, and are only checked, when the
 	// defender is enabled.
 	if !d.Enabled {

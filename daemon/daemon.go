@@ -23,6 +23,7 @@ import (
 	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/ftpd"
 	"github.com/dossierd/dossierd/names"
+	"github.com/dossierd/dossierd/proxyproto"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/sftpd"
 	"github.com/dossierd/dossierd/telemetry"
@@ -113,20 +114,24 @@ type Daemon struct {
 
 // defenderConfig converts common.defender (validated by config).
 func defenderConfig(c config.Defender) defender.Config {
-	var safe []netip.Prefix
-	for _, s := range c.Safelist {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			safe = append(safe, p)
-		} else if a, err := netip.ParseAddr(s); err == nil {
-			safe = append(safe, netip.PrefixFrom(a, a.BitLen()))
-		}
-	}
 	return defender.Config{
 		Enabled: c.Enabled, BanTime: time.Duration(c.BanTime) * time.Minute, BanTimeIncrement: c.BanTimeIncrement,
 		Threshold: c.Threshold, ScoreInvalid: c.ScoreInvalid, ScoreValid: c.ScoreValid,
 		ScoreLimitExceeded: c.ScoreLimitExceeded, ScoreNoAuth: c.ScoreNoAuth,
 		ObservationTime:  time.Duration(c.ObservationTime) * time.Minute,
-		EntriesSoftLimit: c.EntriesSoftLimit, EntriesHardLimit: c.EntriesHardLimit, Safelist: safe,
+		EntriesSoftLimit: c.EntriesSoftLimit, EntriesHardLimit: c.EntriesHardLimit, Safelist: config.Networks(c.Safelist),
+	}
+}
+
+// proxyPolicy converts common.proxy_protocol and its lists (validated by
+// config); nil when off.
+func proxyPolicy(c config.Common, log *slog.Logger) *proxyproto.Policy {
+	if c.ProxyProtocol == proxyproto.Off {
+		return nil
+	}
+	return &proxyproto.Policy{
+		Mode: c.ProxyProtocol, Allowed: config.Networks(c.ProxyAllowed), Skipped: config.Networks(c.ProxySkipped),
+		Log: log.With("component", "proxy_protocol"),
 	}
 }
 
@@ -183,6 +188,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			MACs:              cfg.SFTPD.MACs,
 			MaxOpenHandles:    cfg.SFTPD.MaxOpenHandles,
 			MaxChannels:       cfg.SFTPD.MaxChannels,
+			Proxy:             proxyPolicy(cfg.Common, log),
 		}, d.Service)
 		if err == nil {
 			d.SFTPAddrs, err = d.SFTP.Listen()
@@ -193,7 +199,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		}
 	}
 	if len(cfg.FTPD.Bindings) > 0 {
-		d.FTP, err = ftpd.New(ftpdConfig(cfg), d.Service)
+		d.FTP, err = ftpd.New(ftpdConfig(cfg, log), d.Service)
 		if err == nil {
 			logCertificates(cfg.FTPD, log)
 			d.FTPAddrs, err = d.FTP.Listen()
@@ -271,7 +277,7 @@ func roleLimits(c config.Common) map[string]service.RoleLimits {
 }
 
 // ftpdConfig converts the ftpd section (validated by config).
-func ftpdConfig(cfg *config.Config) ftpd.Config {
+func ftpdConfig(cfg *config.Config, log *slog.Logger) ftpd.Config {
 	f := cfg.FTPD
 	c := ftpd.Config{
 		PassivePortStart:   f.PassivePortRange.Start,
@@ -281,6 +287,7 @@ func ftpdConfig(cfg *config.Config) ftpd.Config {
 		CertificateKeyFile: f.CertificateKeyFile,
 		IdleTimeout:        time.Duration(cfg.Common.IdleTimeout) * time.Minute,
 		LoginGraceTime:     time.Duration(cfg.SFTPD.LoginGraceTime) * time.Second,
+		Proxy:              proxyPolicy(cfg.Common, log),
 	}
 	for _, b := range f.Bindings {
 		c.Bindings = append(c.Bindings, ftpd.Binding{

@@ -52,7 +52,8 @@ func (b *binding) listen() error {
 	// ftpserverlib's accept loop logs every failure and stops at one it
 	// does not deem temporary: RetryListener keeps them all from it.
 	rl := service.NewRetryListener(l, b.srv.log.With("address", l.Addr().String()))
-	cl := &ctrlListener{Listener: rl, srv: b.srv}
+	// Headers are read before ctrlListener's Admit (the client's address).
+	cl := &ctrlListener{Listener: b.srv.cfg.Proxy.Listener(rl), srv: b.srv}
 	if b.cfg.TLSMode == TLSImplicit {
 		cl.implicit = b.tls
 	}

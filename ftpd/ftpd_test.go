@@ -915,7 +915,12 @@ func TestSITE(t *testing.T) {
 // can be a guesser and a legitimate user at once.
 func dialFromFTP(env *scenario.Env, from, login, password string) (*ftp.ServerConn, error) {
 	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
-	c, err := ftp.Dial(env.FTPAddr(), ftp.DialWithDialer(d))
+	return dialLogin(env, login, password, ftp.DialWithDialer(d))
+}
+
+// dialLogin connects to the first FTP binding with opts and logs in.
+func dialLogin(env *scenario.Env, login, password string, opts ...ftp.DialOption) (*ftp.ServerConn, error) {
+	c, err := ftp.Dial(env.FTPAddr(), opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dossierd/dossierd/domain"
+	"github.com/dossierd/dossierd/proxyproto"
 	"github.com/dossierd/dossierd/service"
 )
 
@@ -50,6 +51,9 @@ type Config struct {
 	// LoginGraceTime is how long a control connection may stay without
 	// logging in (sftpd.login_grace_time, shared with SFTP); 0: no limit.
 	LoginGraceTime time.Duration
+	// Proxy reads the PROXY protocol header of each control and passive
+	// data connection; nil: none.
+	Proxy *proxyproto.Policy
 }
 
 // Server is the FTP/FTPS server: one ftpserverlib server per binding.
@@ -387,7 +391,10 @@ func (l *passiveListener) Accept() (net.Conn, error) {
 			}
 		}
 		l.unused.Stop()
-		dc := &dataConn{Conn: c, srv: l.srv}
+		// The data connection's header is read at its first use, in the
+		// control connection's goroutine: ftpserverlib's IPMatchRequired
+		// then compares the client's address on both sides.
+		dc := &dataConn{Conn: l.srv.cfg.Proxy.Conn(c), srv: l.srv}
 		l.srv.mu.Lock()
 		l.srv.data[dc] = struct{}{}
 		l.srv.mu.Unlock()

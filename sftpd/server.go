@@ -17,6 +17,7 @@ import (
 
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/catalogue"
+	"github.com/dossierd/dossierd/proxyproto"
 	"github.com/dossierd/dossierd/service"
 )
 
@@ -33,6 +34,8 @@ type Config struct {
 	// Bounds of one connection: open file and folder handles, and SSH
 	// session channels (OpenSSH's MaxSessions). 0: the defaults.
 	MaxOpenHandles, MaxChannels int
+	// Proxy reads the PROXY protocol header of each connection; nil: none.
+	Proxy *proxyproto.Policy
 }
 
 // Defaults of the per-connection bounds (sftpd.max_open_handles,
@@ -193,7 +196,9 @@ func (s *Server) Serve() {
 // acceptLoop serves l until it is closed; failures of accept, such as
 // running out of descriptors, are waited out by service.RetryListener.
 func (s *Server) acceptLoop(l net.Listener) {
-	rl := service.NewRetryListener(l, s.log)
+	// The header is read first, so that Admit, the defender and the audit
+	// see the client's address.
+	rl := s.cfg.Proxy.Listener(service.NewRetryListener(l, s.log))
 	for {
 		nc, err := rl.Accept()
 		if err != nil {
