@@ -171,6 +171,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		Metrics:     d.Metrics,
 		Limits:      &defender.Limits{MaxTotal: cfg.Common.MaxTotalConnections, MaxPerHost: cfg.Common.MaxPerHostConnections},
 		RoleLimits:  roleLimits(cfg.Common),
+		// sftpd's key: SFTP is the protocol that opens many files at
+		// once; FTP holds one transfer per control connection.
+		MaxOpenHandles: cfg.SFTPD.MaxOpenHandles,
 	})
 	if len(cfg.SFTPD.Bindings) > 0 {
 		var binds []string
@@ -186,7 +189,6 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			KexAlgorithms:     cfg.SFTPD.KexAlgorithms,
 			Ciphers:           cfg.SFTPD.Ciphers,
 			MACs:              cfg.SFTPD.MACs,
-			MaxOpenHandles:    cfg.SFTPD.MaxOpenHandles,
 			MaxChannels:       cfg.SFTPD.MaxChannels,
 			Proxy:             proxyPolicy(cfg.Common, log),
 		}, d.Service)

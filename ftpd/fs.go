@@ -380,7 +380,7 @@ func (h *upload) ReadFrom(r io.Reader) (int64, error) {
 	if dc, ok := r.(*dataConn); ok {
 		return h.spliceFrom(dc)
 	}
-	tr := &transferReader{r: r, d: h.d}
+	tr := &transferReader{r: r}
 	n, err := h.u.ReadFrom(tr)
 	switch {
 	case err != nil:
@@ -444,17 +444,15 @@ func (h *upload) Close() error {
 	return h.err
 }
 
-// transferReader counts a long upload as activity, and remembers whether
-// the data connection (rather than the disk) failed.
+// transferReader remembers whether the data connection (rather than the
+// disk) failed, which decides the reply.
 type transferReader struct {
 	r   io.Reader
-	d   *clientDriver
 	err error
 }
 
 func (t *transferReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
-	t.d.conn.FS.Touch()
 	if err != nil && !errors.Is(err, io.EOF) {
 		t.err = err
 	}

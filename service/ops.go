@@ -115,8 +115,49 @@ func (c *Conn) FreeSpace(p string) (vfs.Usage, error) {
 }
 
 // transfers counts the open downloads and uploads of a connection, for
-// Drain.
-type transfers struct{ open atomic.Int32 }
+// Drain, and its open handles (transfers and folder listings held open),
+// each holding memory and, for files, a descriptor: Options.MaxOpenHandles
+// bounds them.
+type transfers struct{ open, handles atomic.Int32 }
+
+// hold takes one of the connection's handles for op on p.
+func (c *Conn) hold(op, p string) error {
+	max := int32(c.svc.opts.MaxOpenHandles)
+	if n := c.transfers.handles.Add(1); max > 0 && n > max {
+		c.transfers.handles.Add(-1)
+		return c.check(op, p, &vfs.PathError{Op: op, Path: p, Err: vfs.ErrLimit, Limit: int64(max)})
+	}
+	return nil
+}
+
+func (c *Conn) release() { c.transfers.handles.Add(-1) }
+
+// Folder is a listing held open (an SFTP folder handle): it counts as one
+// of the connection's handles until Close.
+type Folder struct {
+	Entries []*vfs.FileInfo
+	c       *Conn
+	once    sync.Once
+}
+
+// OpenFolder lists p and holds the listing open.
+func (c *Conn) OpenFolder(p string) (*Folder, error) {
+	if err := c.hold("list", p); err != nil {
+		return nil, err
+	}
+	entries, err := c.List(p)
+	if err != nil {
+		c.release()
+		return nil, err
+	}
+	return &Folder{Entries: entries, c: c}, nil
+}
+
+// Close gives the handle back.
+func (f *Folder) Close() error {
+	f.once.Do(f.c.release)
+	return nil
+}
 
 // OpenTransfers reports how many transfers the connection has open.
 func (c *Conn) OpenTransfers() int { return int(c.transfers.open.Load()) }
@@ -151,8 +192,12 @@ func (c *Conn) Read(p string) (*vfs.Download, error) {
 
 // Download opens p for reading.
 func (c *Conn) Download(p string) (*Download, error) {
+	if err := c.hold("download", p); err != nil {
+		return nil, err
+	}
 	d, err := c.FS.OpenDownload(p)
 	if err != nil {
+		c.release()
 		c.Audit(audit.Download, p, "", 0, 0, err)
 		return nil, c.check("download", p, err)
 	}
@@ -165,6 +210,7 @@ func (d *Download) Close() error {
 	err := d.Download.Close()
 	d.once.Do(func() {
 		d.c.transfers.open.Add(-1)
+		d.c.release()
 		result := err
 		if d.Interrupted() != nil {
 			result = errors.New(catalogue.TransferCut.F(catalogue.DownloadWord.F()))
@@ -189,8 +235,12 @@ type Upload struct {
 
 // Upload starts a write to p; mode says what becomes of an existing file.
 func (c *Conn) Upload(p string, mode vfs.CreateMode) (*Upload, error) {
+	if err := c.hold("upload", p); err != nil {
+		return nil, err
+	}
 	u, err := c.FS.Create(p, mode)
 	if err != nil {
+		c.release()
 		c.Audit(audit.Upload, p, "", 0, 0, err)
 		return nil, c.check("upload", p, err)
 	}
@@ -225,6 +275,7 @@ func (u *Upload) discard(err error) {
 	u.once.Do(func() {
 		u.Upload.Abort()
 		u.c.transfers.open.Add(-1)
+		u.c.release()
 		u.c.Audit(audit.Upload, u.Path(), "", 0, 0, err)
 	})
 }
@@ -267,6 +318,7 @@ func (u *Upload) Close() error {
 	u.once.Do(func() {
 		u.err = u.Upload.Close()
 		u.c.transfers.open.Add(-1)
+		u.c.release()
 		result := u.Outcome(u.err)
 		u.mu.Lock()
 		cut := u.cut

@@ -51,6 +51,9 @@ type Options struct {
 	// RoleLimits are the limits of each role's logins; a role without an
 	// entry has none.
 	RoleLimits map[string]RoleLimits
+	// MaxOpenHandles bounds the files and listings one connection holds
+	// open at once (sftpd.max_open_handles); 0 = unlimited.
+	MaxOpenHandles int
 }
 
 // RoleLimits bound what the logins of one role may hold.

@@ -5,8 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -23,23 +21,7 @@ import (
 type handlers struct {
 	conn *service.Conn
 	log  *slog.Logger
-	// handles counts the open file and folder handles of the connection
-	// (all its channels), each holding memory and, for files, a
-	// descriptor; maxHandles bounds them.
-	handles    atomic.Int32
-	maxHandles int32
 }
-
-// takeHandle reserves one of the connection's handles for an open of p.
-func (h *handlers) takeHandle(op, p string) error {
-	if h.handles.Add(1) > h.maxHandles {
-		h.handles.Add(-1)
-		return h.fail(op, p, &vfs.PathError{Op: op, Path: p, Err: vfs.ErrLimit, Limit: int64(h.maxHandles)})
-	}
-	return nil
-}
-
-func (h *handlers) releaseHandle() { h.handles.Add(-1) }
 
 func (h *handlers) handlers() sftp.Handlers {
 	return sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}
@@ -103,12 +85,10 @@ func unsupported(what string) error {
 // (interrupted when pkg/sftp reports the connection ended first).
 type reader struct {
 	*service.Download
-	h    *handlers
-	once sync.Once
+	h *handlers
 }
 
 func (r *reader) Close() error {
-	r.once.Do(r.h.releaseHandle)
 	return r.h.fail("download", r.Path(), r.Download.Close())
 }
 
@@ -121,12 +101,8 @@ func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (h *handlers) Fileread(r *sftp.Request) (io.ReaderAt, error) {
-	if err := h.takeHandle("download", r.Filepath); err != nil {
-		return nil, err
-	}
 	d, err := h.conn.Download(r.Filepath)
 	if err != nil {
-		h.releaseHandle()
 		return nil, h.fail("download", r.Filepath, err)
 	}
 	return &reader{Download: d, h: h}, nil
@@ -162,12 +138,8 @@ func (h *handlers) create(r *sftp.Request) (*upload, error) {
 	case !flags.Trunc || flags.Append:
 		mode = vfs.Continue
 	}
-	if err := h.takeHandle("upload", r.Filepath); err != nil {
-		return nil, err
-	}
 	u, err := h.conn.Upload(r.Filepath, mode)
 	if err != nil {
-		h.releaseHandle()
 		return nil, h.fail("upload", r.Filepath, err)
 	}
 	return &upload{Upload: u, h: h}, nil
@@ -176,8 +148,7 @@ func (h *handlers) create(r *sftp.Request) (*upload, error) {
 // upload is an open upload; the core audits it at Close.
 type upload struct {
 	*service.Upload
-	h    *handlers
-	once sync.Once
+	h *handlers
 }
 
 // WriteAt returns the upload's failure as a status the client shows
@@ -197,7 +168,6 @@ func (u *upload) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (u *upload) Close() error {
-	u.once.Do(u.h.releaseHandle)
 	return u.h.fail("upload", u.Path(), u.Upload.Close())
 }
 
@@ -270,35 +240,25 @@ func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
 	return n, nil
 }
 
-// dirHandle is the listing of an open folder handle; pkg/sftp closes it
-// with the handle.
+// dirHandle is the listing of an open folder handle, held by the core
+// until pkg/sftp closes the handle.
 type dirHandle struct {
 	lister
-	h    *handlers
-	once sync.Once
-}
-
-func (d *dirHandle) Close() error {
-	d.once.Do(d.h.releaseHandle)
-	return nil
+	*service.Folder
 }
 
 func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	switch r.Method {
 	case "List":
-		if err := h.takeHandle("list", r.Filepath); err != nil {
-			return nil, err
-		}
-		entries, err := h.conn.List(r.Filepath)
+		f, err := h.conn.OpenFolder(r.Filepath)
 		if err != nil {
-			h.releaseHandle()
 			return nil, h.fail("list", r.Filepath, err)
 		}
-		out := make(lister, len(entries))
-		for i, e := range entries {
+		out := make(lister, len(f.Entries))
+		for i, e := range f.Entries {
 			out[i] = e
 		}
-		return &dirHandle{lister: out, h: h}, nil
+		return &dirHandle{lister: out, Folder: f}, nil
 	case "Stat":
 		fi, err := h.conn.Stat(r.Filepath)
 		if err != nil {

@@ -38,12 +38,8 @@ type Config struct {
 	Proxy *proxyproto.Policy
 }
 
-// Defaults of the per-connection bounds (sftpd.max_open_handles,
-// sftpd.max_channels).
-const (
-	DefaultMaxOpenHandles = 256
-	DefaultMaxChannels    = 10
-)
+// DefaultMaxChannels is sftpd.max_channels' default.
+const DefaultMaxChannels = 10
 
 // Server is the SFTP server.
 type Server struct {
@@ -64,9 +60,6 @@ type Server struct {
 // New prepares the server: host keys are loaded or generated here, so a
 // problem with them stops start-up with the file's name.
 func New(cfg Config, svc *service.Service) (*Server, error) {
-	if cfg.MaxOpenHandles <= 0 {
-		cfg.MaxOpenHandles = DefaultMaxOpenHandles
-	}
 	if cfg.MaxChannels <= 0 {
 		cfg.MaxChannels = DefaultMaxChannels
 	}
@@ -310,7 +303,7 @@ func (s *Server) handle(nc net.Conn) {
 		go s.keepalive(sc, login.Log())
 	}
 	c.login.Store(login)
-	h := &handlers{conn: login, log: login.Log(), maxHandles: int32(s.cfg.MaxOpenHandles)}
+	h := &handlers{conn: login, log: login.Log()}
 	// The connection ends only when its channels have closed their files:
 	// shutdown waits on this, so a cut upload is discarded before exit.
 	var channels sync.WaitGroup

@@ -231,6 +231,12 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	if _, err := u.file.Seek(u.offset, io.SeekStart); err != nil {
 		return 0, u.fail(err)
 	}
+	if _, ok := r.(*io.LimitedReader); !ok {
+		// A stream read in user space (TLS): each read is activity, so
+		// the idle timeout never cuts a long upload. (Splice chunks come
+		// as LimitedReaders and stay one, to keep the zero-copy path.)
+		r = activity{r, u.fs}
+	}
 	// The size limit narrows the source. A source that is already an
 	// *io.LimitedReader (ftpd's splice chunks) is narrowed in place, as
 	// one LimitedReader, which os.File.ReadFrom still splices from.
@@ -266,6 +272,18 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 		return n, u.fail(&PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooLarge, Limit: limit})
 	}
 	return n, nil
+}
+
+// activity records each read of a stream as activity of the connection.
+type activity struct {
+	r  io.Reader
+	fs *FS
+}
+
+func (a activity) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	a.fs.Touch()
+	return n, err
 }
 
 // moreData reads one byte to tell "the source ended at the limit" from
