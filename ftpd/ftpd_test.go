@@ -215,6 +215,7 @@ type rawFTP struct {
 	t   *testing.T
 	tp  *textproto.Conn
 	tls *tls.Config // non-nil once AUTH TLS succeeded
+	tcp net.Conn    // the control connection's TCP, under TLS (nil for implicit TLS)
 }
 
 func dialRaw(t *testing.T, env *scenario.Env, m mode) *rawFTP {
@@ -231,6 +232,9 @@ func dialRaw(t *testing.T, env *scenario.Env, m mode) *rawFTP {
 	}
 	nc.SetDeadline(time.Now().Add(time.Minute)) // a hung server fails the test, not the run
 	r := &rawFTP{t: t, tp: textproto.NewConn(nc)}
+	if m != implicitTLS {
+		r.tcp = nc
+	}
 	t.Cleanup(func() { r.tp.Close() })
 	r.expect(220)
 	switch m {
