@@ -19,7 +19,6 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/dossierd/dossierd/auth"
-	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/scenario"
 )
@@ -167,142 +166,6 @@ func writeAtAll(t testing.TB, f *sftp.File, data []byte, off int64) {
 }
 
 const fourMiB = 4 << 20
-
-func TestCutUploadLeavesPreviousVersion(t *testing.T) {
-	t.Parallel()
-	env := scenario.Start(t, nil) // upload_mode 1, the default
-	old := readDisk(t, env, acmeStorage+"/"+factureName)
-	resumeOld := randomData(t, 1000)
-	writeDisk(t, env, acmeStorage+"/Reprise.bin", resumeOld)
-	data := randomData(t, fourMiB)
-	half := len(data) / 2
-
-	c := dialCuttable(t, env, "acme")
-	// Overwriting an existing file, creating a new one, and continuing an
-	// existing one (resume): all three cut half-way.
-	over, err := c.sftp.Create(homeDir + "/" + factureName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeAtAll(t, over, data[:half], 0)
-	fresh, err := c.sftp.Create(homeDir + "/Nouveau.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeAtAll(t, fresh, data[:half], 0)
-	resumed, err := c.sftp.OpenFile(homeDir+"/Reprise.bin", os.O_WRONLY)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeAtAll(t, resumed, data[:half], int64(len(resumeOld)))
-
-	// The data is on the server, in hidden files; the targets are as they were.
-	if n := len(uploadTemps(t, env, acmeStorage)); n != 3 {
-		t.Errorf("%d temporary files during the uploads, want 3", n)
-	}
-	if !bytes.Equal(readDisk(t, env, acmeStorage+"/"+factureName), old) {
-		t.Errorf("the target changed before the upload was closed")
-	}
-
-	c.cut() // no CLOSE for any of the three handles
-
-	leftover := pollFor(5*time.Second, func() string {
-		if tt := uploadTemps(t, env, acmeStorage); len(tt) > 0 {
-			return "temporary files left 5 s after the cut: " + strings.Join(tt, ", ")
-		}
-		return ""
-	})
-	if got := readDisk(t, env, acmeStorage+"/"+factureName); !bytes.Equal(got, old) {
-		t.Errorf("cut overwrite: %s has %d bytes, want the previous version (%d bytes)", factureName, len(got), len(old))
-	}
-	absentOnDisk(t, env, acmeStorage+"/Nouveau.bin")
-	if got := readDisk(t, env, acmeStorage+"/Reprise.bin"); !bytes.Equal(got, resumeOld) {
-		t.Errorf("cut resume: Reprise.bin has %d bytes, want the previous %d", len(got), len(resumeOld))
-	}
-
-	// What a user sees afterwards.
-	c2 := dialUser(t, env, "acme")
-	fis, err := c2.sftp.ReadDir(homeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := entryNames(fis), []string{factureName, "Reprise.bin"}; !slices.Equal(got, want) {
-		t.Errorf("listing after the cut: %q, want %q", got, want)
-	}
-	for _, fi := range fis {
-		if fi.Name() == factureName && fi.Size() != int64(len(old)) {
-			t.Errorf("listed size of %s: %d, want %d", factureName, fi.Size(), len(old))
-		}
-	}
-	if _, err := c2.sftp.Stat(homeDir + "/Nouveau.bin"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("stat of the cut new file: %v, want not found", err)
-	}
-	if leftover != "" {
-		t.Error(leftover)
-	}
-}
-
-func TestCutUploadMode2PublishesAndResumes(t *testing.T) {
-	t.Parallel()
-	env := scenario.Start(t, func(c *config.Config) { c.Common.UploadMode = 2 })
-	data := randomData(t, fourMiB)
-	half := len(data) / 2
-	const target = homeDir + "/Gros envoi.bin"
-
-	c := dialCuttable(t, env, "acme")
-	f, err := c.sftp.Create(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeAtAll(t, f, data[:half], 0)
-	c.cut()
-
-	// The partial file is published as it stands, for the client to resume.
-	msg := pollFor(5*time.Second, func() string {
-		if tt := uploadTemps(t, env, acmeStorage); len(tt) > 0 {
-			return "temporary files left after the cut: " + strings.Join(tt, ", ")
-		}
-		fi, err := os.Stat(env.Disk(acmeStorage + "/Gros envoi.bin"))
-		if err != nil {
-			return "partial upload not published: " + err.Error()
-		}
-		if fi.Size() != int64(half) {
-			return "partial upload has the wrong size"
-		}
-		return ""
-	})
-	if msg != "" {
-		t.Fatalf("after 5 s: %s", msg)
-	}
-	if !bytes.Equal(readDisk(t, env, acmeStorage+"/Gros envoi.bin"), data[:half]) {
-		t.Fatalf("the published part differs from what was sent")
-	}
-
-	// Resume as clients do: stat, open without truncation, write the rest
-	// at the remote size.
-	c2 := dialUser(t, env, "acme")
-	fi, err := c2.sftp.Stat(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Size() != int64(half) {
-		t.Fatalf("remote size %d, want %d", fi.Size(), half)
-	}
-	f2, err := c2.sftp.OpenFile(target, os.O_WRONLY)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeAtAll(t, f2, data[half:], fi.Size())
-	if err := f2.Close(); err != nil {
-		t.Fatalf("close after resume: %v", err)
-	}
-	if got := readDisk(t, env, acmeStorage+"/Gros envoi.bin"); sha256Of(got) != sha256Of(data) {
-		t.Errorf("after resume: %d bytes, sha256 differs from the file sent (%d bytes)", len(got), len(data))
-	}
-	if tt := uploadTemps(t, env, acmeStorage); len(tt) > 0 {
-		t.Errorf("temporary files left: %q", tt)
-	}
-}
 
 func TestResumeUploadMode1(t *testing.T) {
 	t.Parallel()
@@ -597,20 +460,6 @@ func TestDirectoryChangesReachOpenConnections(t *testing.T) {
 		}
 		if !strings.Contains(banner, "disabled") {
 			t.Errorf("banner %q: want it to say the account is disabled", banner)
-		}
-	})
-
-	t.Run("disabled while connected", func(t *testing.T) {
-		c := dialUser(t, env, "acme")
-		if _, err := c.sftp.ReadDir("/"); err != nil {
-			t.Fatal(err)
-		}
-		if err := store.SetDisabled(ctx, "acme", true); err != nil {
-			t.Fatal(err)
-		}
-		waitClosed(t, c.ssh, 10*time.Second, "account disabled")
-		if err := store.SetDisabled(ctx, "acme", false); err != nil {
-			t.Fatal(err)
 		}
 	})
 

@@ -1,7 +1,6 @@
 package sftpd_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/scenario"
 )
@@ -171,49 +169,5 @@ func TestRenameOfUploadInProgress(t *testing.T) {
 	}
 	if err := c.sftp.Rename(homeDir+"/en-cours.bin", homeDir+"/autre.bin"); err != nil {
 		t.Errorf("rename once the upload is done: %v", err)
-	}
-}
-
-// TestCutDownloadAuditedInterrupted: a download cut before the client had
-// the whole file is recorded as interrupted, not "ok" with a partial byte
-// count; one read to the end is "ok" even when the connection drops
-// without a CLOSE.
-func TestCutDownloadAuditedInterrupted(t *testing.T) {
-	t.Parallel()
-	env := scenario.Start(t, nil)
-	writeDisk(t, env, acmeStorage+"/gros.bin", randomData(t, 4<<20))
-	writeDisk(t, env, acmeStorage+"/petit.bin", []byte("whole"))
-	c := dialCuttable(t, env, "acme")
-	big, err := c.sftp.Open(homeDir + "/gros.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := big.ReadAt(make([]byte, 64<<10), 0); err != nil {
-		t.Fatal(err)
-	}
-	small, err := c.sftp.Open(homeDir + "/petit.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := small.ReadAt(make([]byte, 5), 0); err != nil {
-		t.Fatal(err)
-	}
-	c.cut()
-	for name, want := range map[string]string{"gros.bin": "interrupted", "petit.bin": "ok"} {
-		waitFor(t, 10*time.Second, func() string {
-			events, err := audit.Query(context.Background(), env.Daemon.Store.DB(), audit.Filter{Login: "acme", Action: audit.Download})
-			if err != nil {
-				return err.Error()
-			}
-			for _, e := range events {
-				if e.Path == homeDir+"/"+name {
-					if !strings.Contains(e.Result, want) {
-						return fmt.Sprintf("%s audited %q, want %q", name, e.Result, want)
-					}
-					return ""
-				}
-			}
-			return "no download of " + name + " in the audit trail"
-		})
 	}
 }
