@@ -60,18 +60,14 @@ func (d *clientDriver) reply(op, p string, err error) error {
 	}
 	var codes []error
 	var text string
-	sys := err
 	var pe *vfs.PathError
 	if errors.As(err, &pe) {
 		text = err.Error()
-		if pe.Sys != nil {
-			sys = pe.Sys
-		}
 	} else {
 		// Not from vfs (a write or network error during a transfer): its
 		// text holds physical paths and system words, for the log only.
 		text = (&vfs.PathError{Op: op, Path: p, Err: vfs.ErrFailed}).Error()
-		d.log.Info("refused", "op", op, "path", p, "err", text, "cause", sys.Error())
+		d.log.Debug("refused", "op", op, "path", p, "err", text, "cause", err.Error())
 	}
 	switch {
 	case errors.Is(err, vfs.ErrName):

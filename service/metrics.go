@@ -73,25 +73,15 @@ func (c *Conn) count(action string, bytes int64, d time.Duration, err error) {
 	}
 }
 
-// transferResult classifies the error a transfer was audited with, from
-// what the adapters pass to Conn.Audit:
-//   - a cut upload: vfs discards it (Upload.TransferError, then Close) with
-//     a PathError of ErrFailed that, unlike a failure of the disk, is no
-//     vfs.IsStorageFailure;
-//   - a cut FTP transfer: ftpd reports a plain error, not a PathError
-//     (ftpd.auditResult);
-//   - a cut SFTP download is audited as a success by sftpd (its reader
-//     does not learn that the connection ended), so it counts as "ok".
+// transferResult classifies the error a transfer was audited with: the
+// core's own (service/ops.go) says which it is.
 func transferResult(err error) string {
-	var pe *vfs.PathError
 	switch {
 	case err == nil:
 		return TransferOK
 	case errors.Is(err, vfs.ErrCancelled):
 		return TransferCancelled
-	case !errors.As(err, &pe):
-		return TransferInterrupted
-	case pe.Err == vfs.ErrFailed && !vfs.IsStorageFailure(err):
+	case errors.Is(err, ErrInterrupted):
 		return TransferInterrupted
 	}
 	return TransferFailed

@@ -213,7 +213,7 @@ func (d *Download) Close() error {
 		d.c.release()
 		result := err
 		if d.Interrupted() != nil {
-			result = errors.New(catalogue.TransferCut.F(catalogue.DownloadWord.F()))
+			result = interrupted{catalogue.DownloadWord}
 		}
 		d.c.Audit(audit.Download, d.Path(), "", d.Bytes(), time.Since(d.start), result)
 	})
@@ -313,6 +313,17 @@ func (u *Upload) Abort() error {
 
 var errAborted = errors.New("aborted")
 
+// ErrInterrupted marks the audit result of a transfer the connection cut
+// before the end of the file.
+var ErrInterrupted = errors.New("interrupted")
+
+// interrupted is that result, in the user's words: "upload interrupted:
+// the connection was cut before the end of the file".
+type interrupted struct{ what catalogue.T }
+
+func (e interrupted) Error() string        { return catalogue.TransferCut.F(e.what.F()) }
+func (e interrupted) Is(target error) bool { return target == ErrInterrupted }
+
 // Close commits the upload (or discards it) and records it.
 func (u *Upload) Close() error {
 	u.once.Do(func() {
@@ -324,7 +335,7 @@ func (u *Upload) Close() error {
 		cut := u.cut
 		u.mu.Unlock()
 		if cut != nil && !u.Cancelled() && !vfs.IsStorageFailure(result) {
-			result = errors.New(catalogue.TransferCut.F(catalogue.UploadWord.F()))
+			result = interrupted{catalogue.UploadWord}
 		}
 		u.c.Audit(audit.Upload, u.Path(), "", u.Written(), time.Since(u.start), result)
 		if u.err != nil && cut == nil {
