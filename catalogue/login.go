@@ -3,12 +3,12 @@ package catalogue
 // What users read when they log in, or cannot: SSH banners, FTP replies
 // to PASS, connection refusals.
 var (
-	AccountDisabled         = T{"Ce compte est désactivé. Contactez votre organisme de formation.", "This account is disabled. Please contact your training centre."}
-	AccountExpired          = T{"Ce compte a expiré. Contactez votre organisme de formation.", "This account has expired. Please contact your training centre."}
+	AccountDisabled = T{"Ce compte est désactivé. Contactez votre organisme de formation.", "This account is disabled. Please contact your training centre."}
+	AccountExpired  = T{"Ce compte a expiré. Contactez votre organisme de formation.", "This account has expired. Please contact your training centre."}
 	TooManyLoginConnections = T{"trop de connexions ouvertes avec cet identifiant (%d au maximum en même temps) : fermez-en une, ou attendez la fin de vos transferts", "too many connections open with this login (at most %d at once): close one, or wait for your transfers to end"}
-	TooManyChannels         = T{"trop de sessions ouvertes sur cette connexion (%d au maximum) : fermez-en une, ou ouvrez une nouvelle connexion", "too many sessions open on this connection (at most %d): close one, or open a new connection"}
-	OnlySFTP                = T{"Ce serveur ne fournit que SFTP : utilisez un client SFTP comme FileZilla, WinSCP ou sftp.", "This server only provides SFTP: use an SFTP client such as FileZilla, WinSCP or sftp."}
-	Banned                  = T{"trop de connexions refusées depuis votre adresse : réessayez plus tard", "too many failed logins from your address: try again later"}
+	TooManyChannels = T{"trop de sessions ouvertes sur cette connexion (%d au maximum) : fermez-en une, ou ouvrez une nouvelle connexion", "too many sessions open on this connection (at most %d): close one, or open a new connection"}
+	OnlySFTP        = T{"Ce serveur ne fournit que SFTP : utilisez un client SFTP comme FileZilla, WinSCP ou sftp.", "This server only provides SFTP: use an SFTP client such as FileZilla, WinSCP or sftp."}
+	Banned          = T{"trop de connexions refusées depuis votre adresse : réessayez plus tard", "too many failed logins from your address: try again later"}
 )
 
 // Why the server closes a logged-in connection, told to the user before
