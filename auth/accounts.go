@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/domain"
 )
 
@@ -41,7 +41,7 @@ func scanAccount(r scanner) (Account, error) {
 func account(ctx context.Context, q queryer, login string) (Account, error) {
 	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE login = ?`, login))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Account{}, notFound("no account %q", login)
+		return Account{}, notFound(catalogue.NoAccount, login)
 	}
 	if err != nil {
 		return Account{}, dbError(err)
@@ -57,7 +57,7 @@ func (s *Store) AddAccount(ctx context.Context, a Account, password string) (Acc
 	if password != "" && a.PasswordHash != "" {
 		// Which one was meant? Guessing would store a password the
 		// operator did not intend.
-		return Account{}, &ValidationError{Field: "password", Msg: "and password hash are both given; give one"}
+		return Account{}, invalid("password", "", catalogue.PasswordAndHash)
 	}
 	if err := s.normalizeAccount(&a); err != nil {
 		return Account{}, err
@@ -77,9 +77,9 @@ func (s *Store) AddAccount(ctx context.Context, a Account, password string) (Acc
 		err := tx.QueryRowContext(ctx, `SELECT login FROM accounts WHERE login = ?`, a.Login).Scan(&existing)
 		switch {
 		case err == nil && existing == a.Login:
-			return exists("account %q already exists", a.Login)
+			return exists(catalogue.AccountExists, a.Login)
 		case err == nil:
-			return exists("account %q already exists (as %q)", a.Login, existing)
+			return exists(catalogue.AccountExistsAs, a.Login, existing)
 		case !errors.Is(err, sql.ErrNoRows):
 			return dbError(err)
 		}
@@ -87,7 +87,7 @@ func (s *Store) AddAccount(ctx context.Context, a Account, password string) (Acc
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Login, a.Role, a.Ref, a.Name, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(now), timestamp(now))
 		if isConstraint(err) {
-			return exists("account %q already exists", a.Login)
+			return exists(catalogue.AccountExists, a.Login)
 		}
 		if err != nil {
 			return dbError(err)
@@ -110,7 +110,7 @@ func (s *Store) accountFolder(role, ref string) error {
 		return nil
 	}
 	if err := s.layout.AccountFolder(role, ref); err != nil {
-		return fmt.Errorf("creating the folder of %s %q: %w", role, ref, err)
+		return catalogue.Errorf(catalogue.AccountFolderErr, role, ref, err)
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func (s *Store) setColumn(ctx context.Context, login, column string, value any) 
 		if n, err := res.RowsAffected(); err != nil {
 			return dbError(err)
 		} else if n == 0 {
-			return notFound("no account %q", login)
+			return notFound(catalogue.NoAccount, login)
 		}
 		return nil
 	})

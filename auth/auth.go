@@ -9,11 +9,9 @@
 package auth
 
 import (
-	"errors"
-	"fmt"
-	"strings"
 	"time"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/domain"
 )
 
@@ -32,12 +30,13 @@ var roles = domain.Roles()
 
 // Sentinel errors. The store wraps them in errors whose text names the thing
 // concerned (`account "acme" already exists`), so test them with errors.Is.
+// Their text is the catalogue's, in the server's language.
 var (
-	ErrNotFound           = errors.New("not found")
-	ErrExists             = errors.New("already exists")
-	ErrInvalidCredentials = errors.New("invalid login or password")
-	ErrDisabled           = errors.New("account is disabled")
-	ErrExpired            = errors.New("account has expired")
+	ErrNotFound           = catalogue.Error(catalogue.ErrNotFound)
+	ErrExists             = catalogue.Error(catalogue.ErrExists)
+	ErrInvalidCredentials = catalogue.Error(catalogue.ErrInvalidCredentials)
+	ErrDisabled           = catalogue.Error(catalogue.ErrDisabled)
+	ErrExpired            = catalogue.Error(catalogue.ErrExpired)
 )
 
 // Account is a login.
@@ -70,14 +69,14 @@ type Account struct {
 // the local calendar day, and the account stays usable until that day ends.
 func (a Account) Usable(now time.Time) error {
 	if a.Disabled {
-		return &sentinelError{fmt.Sprintf("account %q is disabled", a.Login), ErrDisabled}
+		return &sentinelError{catalogue.AccountIsDisabled, []any{a.Login}, ErrDisabled}
 	}
 	if a.ExpiresAt != "" {
 		// A stored date that does not parse cannot be compared: refuse
 		// rather than let the account live for ever. Writes validate the
 		// date, so this only guards against rows written by other means.
 		if _, err := parseDate(a.ExpiresAt); err != nil || now.Local().Format(dateLayout) > a.ExpiresAt {
-			return &sentinelError{fmt.Sprintf("account %q has expired (last day was %s)", a.Login, a.ExpiresAt), ErrExpired}
+			return &sentinelError{catalogue.AccountHasExpired, []any{a.Login, a.ExpiresAt}, ErrExpired}
 		}
 	}
 	return nil
@@ -133,9 +132,11 @@ type Options struct {
 //	role "teacher" is not one of client, trainee, trainer, staff
 //	ref "C 42/x": <the CheckName message>
 //
-// Msg is a predicate that follows the quoted value; Err, when set, is a
-// cause from elsewhere (CheckName, key parsing) that follows a colon and
-// that errors.Is/As can reach.
+// Field is a key (catalogue.Field names it in the server's language); Msg
+// is a sentence of the catalogue that follows the quoted value (in English
+// a predicate, in French after a colon); Err, when set, is a cause from
+// elsewhere (CheckName, key parsing) that follows a colon and that
+// errors.Is/As can reach.
 type ValidationError struct {
 	Field string
 	Value string
@@ -144,38 +145,48 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Field)
+	field := catalogue.Field(e.Field)
+	var s string
 	// An empty value quoted as "" says nothing the message does not.
-	if e.Value != "" {
-		fmt.Fprintf(&b, " %q", e.Value)
-	}
-	if e.Msg != "" {
-		b.WriteString(" " + e.Msg)
+	switch {
+	case e.Value != "" && e.Msg != "":
+		s = catalogue.FieldValueSays.F(field, e.Value, e.Msg)
+	case e.Value != "":
+		s = catalogue.FieldValue.F(field, e.Value)
+	case e.Msg != "":
+		s = catalogue.FieldSays.F(field, e.Msg)
+	default:
+		s = field
 	}
 	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		s = catalogue.Because.F(s, e.Err.Error())
 	}
-	return b.String()
+	return s
+}
+
+// invalid is a ValidationError whose Msg is the sentence t.
+func invalid(field, value string, t catalogue.T, args ...any) *ValidationError {
+	return &ValidationError{Field: field, Value: value, Msg: t.F(args...)}
 }
 
 func (e *ValidationError) Unwrap() error { return e.Err }
 
-// sentinelError carries a message that stands on its own (`no session "S1"`)
-// while errors.Is still finds the sentinel: fmt.Errorf("%w") would have to
-// print the sentinel's own text too.
+// sentinelError carries a sentence of the catalogue that stands on its own
+// (`no session "S1"`) while errors.Is still finds the sentinel:
+// fmt.Errorf("%w") would have to print the sentinel's own text too.
 type sentinelError struct {
-	msg      string
+	t        catalogue.T
+	args     []any
 	sentinel error
 }
 
-func (e *sentinelError) Error() string { return e.msg }
+func (e *sentinelError) Error() string { return e.t.F(e.args...) }
 func (e *sentinelError) Unwrap() error { return e.sentinel }
 
-func notFound(format string, args ...any) error {
-	return &sentinelError{fmt.Sprintf(format, args...), ErrNotFound}
+func notFound(t catalogue.T, args ...any) error {
+	return &sentinelError{t, args, ErrNotFound}
 }
 
-func exists(format string, args ...any) error {
-	return &sentinelError{fmt.Sprintf(format, args...), ErrExists}
+func exists(t catalogue.T, args ...any) error {
+	return &sentinelError{t, args, ErrExists}
 }

@@ -5,13 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // ErrBackupExists refuses to replace an existing backup file unasked.
-var ErrBackupExists = errors.New("already exists")
+var ErrBackupExists = catalogue.Error(catalogue.ErrExists)
 
 // Backup writes a consistent copy of the whole database (directory, audit
 // trail, defender state) to file while the daemon keeps running: SQLite's
@@ -27,7 +28,7 @@ func (s *Store) Backup(ctx context.Context, file string, replace bool) (err erro
 	}
 	if !replace {
 		if _, err := os.Lstat(abs); err == nil {
-			return fmt.Errorf("%s %w (use --force to replace it)", file, ErrBackupExists)
+			return &sentinelError{catalogue.BackupFileExists, []any{file}, ErrBackupExists}
 		}
 	}
 	dir := filepath.Dir(abs)
@@ -47,7 +48,7 @@ func (s *Store) Backup(ctx context.Context, file string, replace bool) (err erro
 		}
 	}()
 	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
-		return fmt.Errorf("copying the database: %w", err)
+		return catalogue.Errorf(catalogue.BackupCopyErr, err)
 	}
 	if err := syncFile(tmp); err != nil {
 		return err
@@ -60,7 +61,7 @@ func (s *Store) Backup(ctx context.Context, file string, replace bool) (err erro
 		if err = os.Link(tmp, abs); err == nil {
 			err = os.Remove(tmp)
 		} else if errors.Is(err, os.ErrExist) {
-			err = fmt.Errorf("%s %w (use --force to replace it)", file, ErrBackupExists)
+			err = &sentinelError{catalogue.BackupFileExists, []any{file}, ErrBackupExists}
 		}
 	}
 	if err != nil {

@@ -2,9 +2,10 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"sync"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // Plain passwords: verified against the stored hashes, and hashed where
@@ -106,7 +107,7 @@ func (p *prepared) passwords(ctx context.Context, st *importState, opts ApplyOpt
 		return nil, err
 	}
 	if len(out) != len(jobs) {
-		return nil, errors.New("checking passwords: interrupted")
+		return nil, catalogue.Error(catalogue.PasswordsCancelled)
 	}
 	progress.done()
 	return out, nil

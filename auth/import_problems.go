@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // The problems of a refused import: collected from every step, sorted in
@@ -33,31 +35,28 @@ type ImportError struct {
 
 func (e *ImportError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "import refused, nothing was changed (%d problem%s)", len(e.Problems), pluralS(len(e.Problems)))
+	refused := catalogue.ImportRefusedN
+	if len(e.Problems) <= 1 {
+		refused = catalogue.ImportRefused1
+	}
+	b.WriteString(refused.F(len(e.Problems)))
 	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "\n  %s[%d]: %s", p.Kind, p.Index, p.Field)
+		text := p.Text
 		if p.Field != "" {
-			b.WriteString(" ")
+			text = p.Field + " " + text
 		}
-		b.WriteString(p.Text)
+		b.WriteString(catalogue.ProblemLine.F(p.Kind, p.Index, text))
 		if p.Other >= 0 {
-			fmt.Fprintf(&b, " (first at %s[%d])", p.Kind, p.Other)
+			b.WriteString(catalogue.FirstAtIndex.F(p.Kind, p.Other))
 		}
 	}
 	return b.String()
 }
 
-func pluralS(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 type importProblems []ImportProblem
 
-func (ps *importProblems) addf(k Kind, i int, field, format string, args ...any) {
-	*ps = append(*ps, ImportProblem{Kind: k, Index: i, Field: field, Text: fmt.Sprintf(format, args...), Other: -1})
+func (ps *importProblems) addf(k Kind, i int, field string, t catalogue.T, args ...any) {
+	*ps = append(*ps, ImportProblem{Kind: k, Index: i, Field: field, Text: t.F(args...), Other: -1})
 }
 
 func (ps *importProblems) add(k Kind, i int, field string, err error) {
@@ -91,23 +90,27 @@ func problemText(err error) string {
 	if ve.Msg == "" && ve.Err != nil && ve.Value != "" {
 		// The filename policy's message starts `name "X" refused: ...`;
 		// after the field name, `ref "X" refused: ...` says it once.
-		if rest, ok := strings.CutPrefix(ve.Err.Error(), "name "); ok && strings.HasPrefix(rest, strconv.Quote(ve.Value)) {
+		if rest, ok := strings.CutPrefix(ve.Err.Error(), catalogue.NamePrefix.F()); ok && strings.HasPrefix(rest, strconv.Quote(ve.Value)) {
 			return rest
 		}
 	}
-	var parts []string
-	if ve.Value != "" {
-		parts = append(parts, strconv.Quote(ve.Value))
+	var s string
+	switch {
+	case ve.Value != "" && ve.Msg != "":
+		s = catalogue.ImportValue.F(ve.Value, ve.Msg)
+	case ve.Value != "":
+		s = strconv.Quote(ve.Value)
+	default:
+		s = ve.Msg
 	}
-	if ve.Msg != "" {
-		parts = append(parts, ve.Msg)
-	}
-	s := strings.Join(parts, " ")
 	if ve.Err != nil {
-		if s != "" {
-			s += ": "
+		if s == "" {
+			return ve.Err.Error()
 		}
-		s += ve.Err.Error()
+		if ve.Value != "" && ve.Msg == "" {
+			return catalogue.ImportValueBecause.F(ve.Value, ve.Err.Error())
+		}
+		s = catalogue.Because.F(s, ve.Err.Error())
 	}
 	return s
 }
@@ -119,7 +122,6 @@ var looseDate = regexp.MustCompile(`^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$`)
 // dateText explains a bad date and, when the value looks like a French
 // (day first) date or a date and time, says what to write instead.
 func dateText(value string) string {
-	msg := strconv.Quote(value) + " is not a date of the form YYYY-MM-DD"
 	candidate := ""
 	if m := looseDate.FindStringSubmatch(value); m != nil {
 		d, _ := strconv.Atoi(m[1])
@@ -130,8 +132,8 @@ func dateText(value string) string {
 	}
 	if candidate != "" {
 		if _, err := parseDate(candidate); err == nil {
-			msg += " (write " + candidate + ")"
+			return catalogue.BadDateWrite.F(value, candidate)
 		}
 	}
-	return msg
+	return catalogue.BadDate.F(value)
 }

@@ -1,9 +1,9 @@
 package auth
 
 import (
-	"strconv"
 	"strings"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/domain"
 )
 
@@ -66,7 +66,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 			ps.add(k, i, "login", err)
 		} else if first, dup := p.accountIdx[pa.key]; dup {
 			ps = append(ps, ImportProblem{Kind: k, Index: i, Field: "login", Other: first,
-				Text: strconv.Quote(a.Login) + " appears twice, ignoring case"})
+				Text: catalogue.AppearsTwice.F(a.Login)})
 		} else {
 			p.accountIdx[pa.key] = i
 		}
@@ -76,11 +76,11 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 		}
 		switch {
 		case a.Role == domain.RoleStaff && a.Ref != "":
-			ps.addf(k, i, "ref", "%q must be empty for a staff account", a.Ref)
+			ps.addf(k, i, "ref", catalogue.MustBeEmptyStaff, a.Ref)
 		case a.Role != domain.RoleStaff && a.Ref == "":
 			// With an unknown role, the role is the problem to report.
 			if roleErr == nil {
-				ps.addf(k, i, "ref", "is required for a %s account", a.Role)
+				ps.addf(k, i, "ref", catalogue.ImportRefRequired, a.Role)
 			}
 		case a.Role != domain.RoleStaff:
 			if err := checkName("ref", a.Ref); err != nil {
@@ -93,7 +93,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 		if a.Password != "" && a.PasswordHash != "" {
 			// Which one was meant? Guessing would store a password the
 			// TMS did not intend.
-			ps.addf(k, i, "password", "and password_hash are both given; give only one")
+			ps.addf(k, i, "password", catalogue.PasswordAndHashBoth)
 		}
 		if a.PasswordHash != "" {
 			if err := ValidHash(a.PasswordHash); err != nil {
@@ -108,7 +108,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 				n, err := ParsePublicKey(line)
 				if err != nil {
 					if strings.TrimSpace(line) == "" {
-						ps.addf(k, i, "public_keys", "has an empty entry")
+						ps.addf(k, i, "public_keys", catalogue.EmptyEntry)
 					} else {
 						ps.add(k, i, "public_keys", err)
 					}
@@ -126,7 +126,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 		}
 		if a.ExpiresAt != "" {
 			if _, err := parseDate(a.ExpiresAt); err != nil {
-				ps.addf(k, i, "expires_at", "%s", dateText(a.ExpiresAt))
+				ps = append(ps, ImportProblem{Kind: k, Index: i, Field: "expires_at", Text: dateText(a.ExpiresAt), Other: -1})
 			}
 		}
 		p.accounts = append(p.accounts, pa)
@@ -144,7 +144,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 			ps.add(k, i, "code", err)
 		} else if first, dup := p.sessionIdx[ps2.key]; dup {
 			ps = append(ps, ImportProblem{Kind: k, Index: i, Field: "code", Other: first,
-				Text: strconv.Quote(sess.Code) + " appears twice, ignoring case"})
+				Text: catalogue.AppearsTwice.F(sess.Code)})
 		} else {
 			p.sessionIdx[ps2.key] = i
 		}
@@ -155,7 +155,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 		}
 		if first, dup := folders[ps2.folderKey]; dup {
 			ps = append(ps, ImportProblem{Kind: k, Index: i, Field: "folder", Other: first,
-				Text: strconv.Quote(ps2.Folder) + " is the folder of two sessions, ignoring case"})
+				Text: catalogue.FolderOfTwo.F(ps2.Folder)})
 		} else {
 			folders[ps2.folderKey] = i
 		}
@@ -168,12 +168,12 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 				continue
 			}
 			if _, err := parseDate(d.value); err != nil {
-				ps.addf(k, i, d.field, "%s", dateText(d.value))
+				ps = append(ps, ImportProblem{Kind: k, Index: i, Field: d.field, Text: dateText(d.value), Other: -1})
 				badDate = true
 			}
 		}
 		if !badDate && sess.StartsOn != "" && sess.EndsOn != "" && sess.EndsOn < sess.StartsOn {
-			ps.addf(k, i, "ends_on", "%q is before starts_on %q", sess.EndsOn, sess.StartsOn)
+			ps.addf(k, i, "ends_on", catalogue.EndsBeforeStarts, sess.EndsOn, sess.StartsOn)
 		}
 		p.sessions = append(p.sessions, ps2)
 	}
@@ -190,7 +190,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 		pe := pEnrollment{index: i, session: e.Session, sessKey: sk, role: internRole(e.Role), ref: e.Ref}
 		ok := true
 		if e.Session == "" {
-			ps.addf(k, i, "session", "is required")
+			ps.addf(k, i, "session", catalogue.ImportRequired)
 			ok = false
 		}
 		if err := validateEnrollRole(e.Role); err != nil {
@@ -198,7 +198,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 			ok = false
 		}
 		if e.Ref == "" {
-			ps.addf(k, i, "ref", "is required")
+			ps.addf(k, i, "ref", catalogue.ImportRequired)
 			ok = false
 		} else if err := checkName("ref", e.Ref); err != nil {
 			ps.add(k, i, "ref", err)
@@ -252,7 +252,7 @@ func (p *prepared) check(st *importState, prune bool) importProblems {
 	}
 	for i, sess := range p.sessions {
 		if other := storedFolders[sess.folderKey]; other != nil {
-			ps.addf(KindSessions, i, "folder", "%q is already the folder of session %q, which is not in the file", sess.Folder, other.Code)
+			ps.addf(KindSessions, i, "folder", catalogue.FolderOfStored, sess.Folder, other.Code)
 		}
 	}
 	for i := range p.enrollments {
@@ -263,15 +263,15 @@ func (p *prepared) check(st *importState, prune bool) importProblems {
 		case inFile:
 		case stored != nil && !prune:
 		case stored != nil:
-			ps.addf(KindEnrollments, e.index, "session", "%q is not in the file (with --prune, sessions absent from the file are hidden and cannot be enrolled in)", e.session)
+			ps.addf(KindEnrollments, e.index, "session", catalogue.SessionPruned, e.session)
 		default:
-			ps.addf(KindEnrollments, e.index, "session", "%q is neither in the file nor in the directory", e.session)
+			ps.addf(KindEnrollments, e.index, "session", catalogue.SessionNowhere, e.session)
 		}
 		if !refs[roleRef{e.role, e.ref}] {
 			if prune {
-				ps.addf(KindEnrollments, e.index, "ref", "%q has no %s account in the file (with --prune, accounts absent from the file are disabled and do not count)", e.ref, e.role)
+				ps.addf(KindEnrollments, e.index, "ref", catalogue.RefPruned, e.ref, e.role)
 			} else {
-				ps.addf(KindEnrollments, e.index, "ref", "%q has no %s account, neither in the file nor in the directory", e.ref, e.role)
+				ps.addf(KindEnrollments, e.index, "ref", catalogue.RefNowhere, e.ref, e.role)
 			}
 		}
 	}

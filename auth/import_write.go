@@ -3,8 +3,9 @@ package auth
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strconv"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // The writes: the Layout told about what the plan adds, and the plan's
@@ -22,7 +23,7 @@ func (s *Store) makeImportFolders(ctx context.Context, pl *importPlan, opts Appl
 	prog := newImportProgress(opts.Progress, StageFolders, total, 500)
 	for _, sess := range pl.newSessions {
 		if err := s.layout.SessionFolders(sess.Code); err != nil {
-			return fmt.Errorf("creating the folders of session %q: %w", sess.Code, err)
+			return catalogue.Errorf(catalogue.SessionFoldersErr, sess.Code, err)
 		}
 		prog.step()
 	}
@@ -41,7 +42,7 @@ func (s *Store) makeImportFolders(ctx context.Context, pl *importPlan, opts Appl
 			return err
 		}
 		if err := s.layout.EnrollmentFolder(e.code, e.role, e.ref); err != nil {
-			return fmt.Errorf("creating the folder of %s %q in session %q: %w", e.role, e.ref, e.code, err)
+			return catalogue.Errorf(catalogue.EnrollFolderErr, e.role, e.ref, e.code, err)
 		}
 		prog.step()
 	}
@@ -105,7 +106,7 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 			}
 			if s.layout != nil {
 				if err := s.layout.SessionFolders(sess.Code); err != nil {
-					return fmt.Errorf("creating the folders of session %q: %w", sess.Code, err)
+					return catalogue.Errorf(catalogue.SessionFoldersErr, sess.Code, err)
 				}
 			}
 			prog.step()
@@ -210,7 +211,7 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 			}
 			if s.layout != nil {
 				if err := s.layout.EnrollmentFolder(e.code, e.role, e.ref); err != nil {
-					return fmt.Errorf("creating the folder of %s %q in session %q: %w", e.role, e.ref, e.code, err)
+					return catalogue.Errorf(catalogue.EnrollFolderErr, e.role, e.ref, e.code, err)
 				}
 			}
 			prog.step()

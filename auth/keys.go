@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/base64"
-	"fmt"
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // ParsePublicKey reads one authorized_keys line ("TYPE BASE64 [COMMENT]")
@@ -22,29 +24,30 @@ import (
 // since nothing here checks them against a CA.
 func ParsePublicKey(line string) (string, error) {
 	line = strings.TrimSpace(line)
-	fail := func(format string, args ...any) error {
-		return &ValidationError{Field: "public key", Value: shorten(line), Err: fmt.Errorf(format, args...)}
+	fail := func(t catalogue.T, args ...any) error {
+		return &ValidationError{Field: "public key", Value: shorten(line), Err: errors.New(t.F(args...))}
 	}
 	switch {
 	case line == "":
-		return "", &ValidationError{Field: "public key", Msg: "is empty"}
+		return "", invalid("public key", "", catalogue.IsEmpty)
 	case strings.ContainsAny(line, "\r\n"):
-		return "", fail("must be a single line")
+		return "", fail(catalogue.KeyOneLine)
 	case strings.HasPrefix(line, "#"):
-		return "", fail("is a comment, not a key")
+		return "", fail(catalogue.KeyComment)
 	}
 	key, comment, options, rest, err := ssh.ParseAuthorizedKey([]byte(line))
 	if err != nil {
-		return "", fail("%s", diagnoseKey(line))
+		t, args := diagnoseKey(line)
+		return "", fail(t, args...)
 	}
 	if len(options) > 0 {
-		return "", fail("has options (%s), which are not supported", strings.Join(options, ","))
+		return "", fail(catalogue.KeyOptions, strings.Join(options, ","))
 	}
 	if len(bytes.TrimSpace(rest)) > 0 {
-		return "", fail("holds more than one key")
+		return "", fail(catalogue.KeySeveral)
 	}
 	if _, ok := key.(*ssh.Certificate); ok {
-		return "", fail("is a certificate; give the plain public key")
+		return "", fail(catalogue.KeyCertificate)
 	}
 	out := strings.TrimSuffix(string(ssh.MarshalAuthorizedKey(key)), "\n")
 	comment = strings.Join(strings.FieldsFunc(comment, func(r rune) bool {
@@ -57,30 +60,31 @@ func ParsePublicKey(line string) (string, error) {
 }
 
 // diagnoseKey says what is wrong with a line ssh.ParseAuthorizedKey
-// rejected, which only ever says "no key found".
-func diagnoseKey(line string) string {
+// rejected, which only ever says "no key found": a sentence and its
+// arguments.
+func diagnoseKey(line string) (catalogue.T, []any) {
 	if strings.HasPrefix(line, "-----BEGIN") {
-		return "is a PEM block (a private key?), not an authorized_keys line"
+		return catalogue.KeyPEM, nil
 	}
 	f := strings.Fields(line)
 	if len(f) < 2 {
-		return `is not of the form "TYPE BASE64 [COMMENT]"`
+		return catalogue.KeyForm, nil
 	}
 	data, err := base64.StdEncoding.DecodeString(f[1])
 	if err != nil {
 		if _, err2 := base64.StdEncoding.DecodeString(f[0]); err2 == nil || strings.Contains(f[0], "=") {
-			return `is not of the form "TYPE BASE64 [COMMENT]"`
+			return catalogue.KeyForm, nil
 		}
-		return fmt.Sprintf("has key data that is not valid base64 (after %q)", f[0])
+		return catalogue.KeyBase64, []any{f[0]}
 	}
 	key, err := ssh.ParsePublicKey(data)
 	if err != nil {
-		return fmt.Sprintf("has invalid key data (%v)", strings.TrimPrefix(err.Error(), "ssh: "))
+		return catalogue.KeyData, []any{strings.TrimPrefix(err.Error(), "ssh: ")}
 	}
 	if key.Type() != f[0] {
-		return fmt.Sprintf("says %q but its key data is %q", f[0], key.Type())
+		return catalogue.KeyTypeClash, []any{f[0], key.Type()}
 	}
-	return "is not a valid authorized_keys line"
+	return catalogue.KeyInvalid, nil
 }
 
 func shorten(s string) string {
@@ -132,4 +136,4 @@ func keyMatches(lines []string, key ssh.PublicKey) bool {
 	return match == 1
 }
 
-var errKeyMismatch = &sentinelError{"invalid login or public key", ErrInvalidCredentials}
+var errKeyMismatch = &sentinelError{catalogue.ErrInvalidKey, nil, ErrInvalidCredentials}

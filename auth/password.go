@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // Parameters of new hashes: one of OWASP's equivalent argon2id
@@ -55,7 +57,7 @@ var bcryptRE = regexp.MustCompile(`^\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53}$`)
 // as the reference implementation writes it).
 func HashPassword(password string) (string, error) {
 	if password == "" {
-		return "", &ValidationError{Field: "password", Msg: "must not be empty"}
+		return "", invalid("password", "", catalogue.MustNotBeEmpty)
 	}
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
@@ -89,7 +91,7 @@ func VerifyPassword(hash, password string) (bool, error) {
 			return false, nil
 		}
 		if err != nil {
-			return false, hashError("is not a valid bcrypt hash: %v", err)
+			return false, hashError(catalogue.HashBcrypt, err)
 		}
 		return true, nil
 	}
@@ -121,19 +123,19 @@ func parseArgon2id(hash string) (argon2Params, error) {
 	var p argon2Params
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[0] != "" {
-		return p, hashError("is not an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)")
+		return p, hashError(catalogue.HashNotArgon)
 	}
 	// golang.org/x/crypto/argon2 implements version 0x13 only; the older
 	// 0x10 computes different tags, so accepting it would lock users out.
 	if parts[2] != "v=19" {
-		return p, hashError("has argon2 version %q; only v=19 is supported", parts[2])
+		return p, hashError(catalogue.HashArgonVersion, parts[2])
 	}
 	seen := map[string]bool{}
 	for _, kv := range strings.Split(parts[3], ",") {
 		k, v, ok := strings.Cut(kv, "=")
 		n, err := strconv.ParseUint(v, 10, 32)
 		if !ok || err != nil || seen[k] {
-			return p, hashError("has malformed argon2 parameters %q", parts[3])
+			return p, hashError(catalogue.HashArgonParams, parts[3])
 		}
 		seen[k] = true
 		switch k {
@@ -143,39 +145,39 @@ func parseArgon2id(hash string) (argon2Params, error) {
 			p.time = uint32(n)
 		case "p":
 			if n > 255 {
-				return p, hashError("has argon2 parallelism %d (at most 255)", n)
+				return p, hashError(catalogue.HashParallelism, n)
 			}
 			p.threads = uint8(n)
 		default:
 			// keyid and data change the result; a hash that uses them
 			// would never verify here.
-			return p, hashError("has unsupported argon2 parameter %q", k)
+			return p, hashError(catalogue.HashArgonParam, k)
 		}
 	}
 	if !seen["m"] || !seen["t"] || !seen["p"] {
-		return p, hashError("lacks one of the argon2 parameters m, t, p")
+		return p, hashError(catalogue.HashArgonLacks)
 	}
 	switch {
 	case p.threads < 1:
-		return p, hashError("has argon2 parallelism 0")
+		return p, hashError(catalogue.HashParallelism0)
 	case p.time < 1 || p.time > maxArgonTime:
-		return p, hashError("has argon2 time cost %d (allowed 1 to %d)", p.time, maxArgonTime)
+		return p, hashError(catalogue.HashTime, p.time, maxArgonTime)
 	case p.memory < 8*uint32(p.threads) || p.memory > maxArgonMemory:
-		return p, hashError("has argon2 memory %d KiB (allowed %d to %d)", p.memory, 8*uint32(p.threads), maxArgonMemory)
+		return p, hashError(catalogue.HashMemory, p.memory, 8*uint32(p.threads), maxArgonMemory)
 	}
 	var err error
 	// PHC strings are unpadded, but some libraries pad: accept both.
 	if p.salt, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(parts[4], "=")); err != nil {
-		return p, hashError("has a salt that is not base64")
+		return p, hashError(catalogue.HashSalt64)
 	}
 	if p.key, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(parts[5], "=")); err != nil {
-		return p, hashError("has a hash that is not base64")
+		return p, hashError(catalogue.HashHash64)
 	}
 	if len(p.salt) < minArgonSalt || len(p.salt) > maxArgonSalt {
-		return p, hashError("has a %d-byte salt (allowed %d to %d)", len(p.salt), minArgonSalt, maxArgonSalt)
+		return p, hashError(catalogue.HashSaltLen, len(p.salt), minArgonSalt, maxArgonSalt)
 	}
 	if len(p.key) < minArgonKey || len(p.key) > maxArgonKey {
-		return p, hashError("has a %d-byte hash (allowed %d to %d)", len(p.key), minArgonKey, maxArgonKey)
+		return p, hashError(catalogue.HashKeyLen, len(p.key), minArgonKey, maxArgonKey)
 	}
 	return p, nil
 }
@@ -189,23 +191,23 @@ func isBcrypt(hash string) bool {
 func validBcrypt(hash string) error {
 	m := bcryptRE.FindStringSubmatch(hash)
 	if m == nil {
-		return hashError("is not a bcrypt hash ($2b$NN$ and 53 characters of salt and hash)")
+		return hashError(catalogue.HashNotBcrypt)
 	}
 	cost, _ := strconv.Atoi(m[1])
 	if cost < bcrypt.MinCost || cost > maxBcryptCost {
-		return hashError("has bcrypt cost %d (allowed %d to %d)", cost, bcrypt.MinCost, maxBcryptCost)
+		return hashError(catalogue.HashBcryptCost, cost, bcrypt.MinCost, maxBcryptCost)
 	}
 	return nil
 }
 
 // hashError never quotes the hash: it is as sensitive as a password file.
-func hashError(format string, args ...any) error {
-	return &ValidationError{Field: "password hash", Msg: fmt.Sprintf(format, args...)}
+func hashError(t catalogue.T, args ...any) error {
+	return invalid("password hash", "", t, args...)
 }
 
 func unknownHash(hash string) error {
 	if hash == "" {
-		return hashError("is empty")
+		return hashError(catalogue.HashEmpty)
 	}
 	// Name the scheme ("$6$", "$argon2i$") so the operator sees what was
 	// imported, without the rest of the hash.
@@ -215,5 +217,5 @@ func unknownHash(hash string) error {
 			scheme = hash[:i+2]
 		}
 	}
-	return hashError("has unsupported format %q (supported: $argon2id$, $2a$, $2b$, $2y$)", scheme)
+	return hashError(catalogue.HashFormat, scheme)
 }

@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 const sessionColumns = `s.code, s.title, s.starts_on, s.ends_on, s.folder, s.hidden`
@@ -22,7 +23,7 @@ func session(ctx context.Context, q queryer, code string) (int64, Session, error
 	err := q.QueryRowContext(ctx, `SELECT s.id, `+sessionColumns+` FROM sessions s WHERE s.code_key = ?`, foldKey(code)).
 		Scan(&id, &sess.Code, &sess.Title, &sess.StartsOn, &sess.EndsOn, &sess.Folder, &sess.Hidden)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, Session{}, notFound("no session %q", code)
+		return 0, Session{}, notFound(catalogue.NoSession, code)
 	}
 	if err != nil {
 		return 0, Session{}, dbError(err)
@@ -42,7 +43,7 @@ func folderFree(ctx context.Context, tx *sql.Tx, folder string, id int64) error 
 	if err != nil {
 		return dbError(err)
 	}
-	return exists("session folder %q is already used by session %q", folder, other)
+	return exists(catalogue.SessionFolderOf, folder, other)
 }
 
 // AddSession adds a session; an empty Folder becomes the code. Codes and
@@ -55,9 +56,9 @@ func (s *Store) AddSession(ctx context.Context, sess Session) error {
 		_, old, err := session(ctx, tx, sess.Code)
 		switch {
 		case err == nil && old.Code == sess.Code:
-			return exists("session %q already exists", sess.Code)
+			return exists(catalogue.SessionExists, sess.Code)
 		case err == nil:
-			return exists("session %q already exists (as %q)", sess.Code, old.Code)
+			return exists(catalogue.SessionExistsAs, sess.Code, old.Code)
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
@@ -68,14 +69,14 @@ func (s *Store) AddSession(ctx context.Context, sess Session) error {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			sess.Code, foldKey(sess.Code), sess.Title, sess.StartsOn, sess.EndsOn, sess.Folder, foldKey(sess.Folder), sess.Hidden)
 		if isConstraint(err) {
-			return exists("session %q already exists", sess.Code)
+			return exists(catalogue.SessionExists, sess.Code)
 		}
 		if err != nil {
 			return dbError(err)
 		}
 		if s.layout != nil {
 			if err := s.layout.SessionFolders(sess.Code); err != nil {
-				return fmt.Errorf("creating the folders of session %q: %w", sess.Code, err)
+				return catalogue.Errorf(catalogue.SessionFoldersErr, sess.Code, err)
 			}
 		}
 		return nil
@@ -105,7 +106,7 @@ func (s *Store) UpdateSession(ctx context.Context, sess Session) error {
 		_, err = tx.ExecContext(ctx, `UPDATE sessions SET title = ?, starts_on = ?, ends_on = ?, folder = ?, folder_key = ?, hidden = ? WHERE id = ?`,
 			sess.Title, sess.StartsOn, sess.EndsOn, sess.Folder, foldKey(sess.Folder), sess.Hidden, id)
 		if isConstraint(err) {
-			return exists("session folder %q is already used", sess.Folder)
+			return exists(catalogue.SessionFolderUsed, sess.Folder)
 		}
 		return dbError(err)
 	})
@@ -172,7 +173,7 @@ func (s *Store) Enroll(ctx context.Context, e Enrollment) error {
 		return err
 	}
 	if e.Ref == "" {
-		return &ValidationError{Field: "ref", Msg: "is required"}
+		return invalid("ref", "", catalogue.IsRequired)
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		id, sess, err := session(ctx, tx, e.Session)
@@ -182,7 +183,7 @@ func (s *Store) Enroll(ctx context.Context, e Enrollment) error {
 		var one int
 		err = tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE role = ? AND ref = ? LIMIT 1`, e.Role, e.Ref).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("no %s account with ref %q", e.Role, e.Ref)
+			return notFound(catalogue.NoAccountWithRef, e.Role, e.Ref)
 		}
 		if err != nil {
 			return dbError(err)
@@ -196,7 +197,7 @@ func (s *Store) Enroll(ctx context.Context, e Enrollment) error {
 		}
 		if s.layout != nil {
 			if err := s.layout.EnrollmentFolder(sess.Code, e.Role, e.Ref); err != nil {
-				return fmt.Errorf("creating the folder of %s %q in session %q: %w", e.Role, e.Ref, sess.Code, err)
+				return catalogue.Errorf(catalogue.EnrollFolderErr, e.Role, e.Ref, sess.Code, err)
 			}
 		}
 		return nil
@@ -218,7 +219,7 @@ func (s *Store) Unenroll(ctx context.Context, e Enrollment) error {
 		if n, err := res.RowsAffected(); err != nil {
 			return dbError(err)
 		} else if n == 0 {
-			return notFound("%s %q is not enrolled in session %q", e.Role, e.Ref, sess.Code)
+			return notFound(catalogue.NotEnrolled, e.Role, e.Ref, sess.Code)
 		}
 		return nil
 	})

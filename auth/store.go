@@ -12,6 +12,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // Store is the directory database. It is safe for concurrent use, and
@@ -45,21 +47,21 @@ const dsnParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=
 // parent directory (0700) if need be, and brings its schema up to date.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
-		return nil, errors.New("opening directory database: no path given")
+		return nil, catalogue.Error(catalogue.DatabaseNoPath)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("opening directory database %s: %w", path, err)
+		return nil, catalogue.Errorf(catalogue.DatabaseOpenPath, path, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-		return nil, fmt.Errorf("opening directory database: %w", err)
+		return nil, catalogue.Errorf(catalogue.DatabaseOpen, err)
 	}
 	// The file holds password hashes. SQLite would create it with 0644 (less
 	// the umask); creating it first fixes the mode, and SQLite gives the
 	// -wal and -shm files the mode of the database file.
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("opening directory database: %w", err)
+		return nil, catalogue.Errorf(catalogue.DatabaseOpen, err)
 	}
 	f.Close()
 
@@ -68,12 +70,12 @@ func Open(path string, opts Options) (*Store, error) {
 	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + dsnParams
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("opening directory database %s: %w", path, err)
+		return nil, catalogue.Errorf(catalogue.DatabaseOpenPath, path, err)
 	}
 	s := &Store{db: db, layout: opts.Layout, nameCheck: opts.CheckName, now: time.Now, verifier: newVerifier()}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening directory database %s: %w", path, err)
+		return nil, catalogue.Errorf(catalogue.DatabaseOpenPath, path, err)
 	}
 	return s, nil
 }
@@ -238,7 +240,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	switch {
 	case version > len(migrations):
-		return fmt.Errorf("the database was written by a newer dossierd (schema %d, this binary knows %d): upgrade dossierd, or restore a backup made by this version", version, len(migrations))
+		return catalogue.Errorf(catalogue.DatabaseNewer, version, len(migrations))
 	case version == len(migrations):
 		return nil
 	}
@@ -276,7 +278,7 @@ func dbError(err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("directory database: %w", err)
+	return catalogue.Errorf(catalogue.DatabaseErr, err)
 }
 
 // isConstraint reports whether err is a UNIQUE (or other constraint)

@@ -1,12 +1,13 @@
 package auth
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/domain"
 )
 
@@ -21,17 +22,17 @@ const (
 // trail recognises, by the same rules, a login that no account could have.
 func ValidateLogin(login string) error {
 	if login == "" {
-		return &ValidationError{Field: "login", Msg: "must not be empty"}
+		return invalid("login", "", catalogue.MustNotBeEmpty)
 	}
 	if len(login) > maxLogin {
-		return &ValidationError{Field: "login", Value: login, Msg: fmt.Sprintf("is longer than %d characters", maxLogin)}
+		return invalid("login", login, catalogue.LongerThan, maxLogin)
 	}
 	// Logins are typed at SSH and FTP prompts and appear in logs; a small
 	// ASCII alphabet keeps them unambiguous and makes COLLATE NOCASE (which
 	// folds ASCII only) a correct case-insensitive comparison.
 	for _, r := range login {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
-			return &ValidationError{Field: "login", Value: login, Msg: fmt.Sprintf("contains %q (allowed: ASCII letters, digits, '.', '_', '-', '@')", r)}
+			return invalid("login", login, catalogue.LoginChar, r)
 		}
 	}
 	return nil
@@ -44,9 +45,9 @@ func validateRole(role string) error {
 		}
 	}
 	if role == "" {
-		return &ValidationError{Field: "role", Msg: "is required (one of " + strings.Join(roles, ", ") + ")"}
+		return invalid("role", "", catalogue.RoleRequired, strings.Join(roles, ", "))
 	}
-	return &ValidationError{Field: "role", Value: role, Msg: "is not one of " + strings.Join(roles, ", ")}
+	return invalid("role", role, catalogue.RoleUnknown, strings.Join(roles, ", "))
 }
 
 // validateEnrollRole accepts the roles that have a ref and can therefore be
@@ -56,29 +57,29 @@ func validateEnrollRole(role string) error {
 	case domain.RoleClient, domain.RoleTrainee, domain.RoleTrainer:
 		return nil
 	case "":
-		return &ValidationError{Field: "role", Msg: "is required (one of client, trainee, trainer)"}
+		return invalid("role", "", catalogue.EnrollRoleRequired)
 	}
-	return &ValidationError{Field: "role", Value: role, Msg: "cannot be enrolled (only client, trainee, trainer)"}
+	return invalid("role", role, catalogue.EnrollRoleRefused)
 }
 
 // checkName applies the basic checks that keep a value usable as one path
 // element, then the configured filename policy.
 func (s *Store) checkName(field, value string) error {
-	var msg string
+	var msg *catalogue.T
 	switch {
 	case value == "":
-		msg = "must not be empty"
+		msg = &catalogue.MustNotBeEmpty
 	case value == "." || value == "..":
-		msg = "is not a usable name"
+		msg = &catalogue.NotUsableName
 	case strings.ContainsRune(value, '/'):
-		msg = `must not contain "/"`
+		msg = &catalogue.MustNotSlash
 	case strings.ContainsRune(value, 0):
-		msg = "must not contain a NUL byte"
+		msg = &catalogue.MustNotNUL
 	case !utf8.ValidString(value):
-		msg = "is not valid UTF-8"
+		msg = &catalogue.NotUTF8
 	}
-	if msg != "" {
-		return &ValidationError{Field: field, Value: value, Msg: msg}
+	if msg != nil {
+		return invalid(field, value, *msg)
 	}
 	if s.nameCheck != nil {
 		if err := s.nameCheck(value); err != nil {
@@ -93,14 +94,14 @@ func (s *Store) checkName(field, value string) error {
 // break lines.
 func validateText(field, value string) error {
 	if !utf8.ValidString(value) {
-		return &ValidationError{Field: field, Value: value, Msg: "is not valid UTF-8"}
+		return invalid(field, value, catalogue.NotUTF8)
 	}
 	if utf8.RuneCountInString(value) > maxText {
-		return &ValidationError{Field: field, Value: value, Msg: fmt.Sprintf("is longer than %d characters", maxText)}
+		return invalid(field, value, catalogue.LongerThan, maxText)
 	}
 	for _, r := range value {
 		if unicode.IsControl(r) {
-			return &ValidationError{Field: field, Value: value, Msg: "must not contain control characters"}
+			return invalid(field, value, catalogue.MustNotControl)
 		}
 	}
 	return nil
@@ -112,7 +113,7 @@ func parseDate(s string) (time.Time, error) {
 	// round trip keeps stored dates canonical, so that they compare as
 	// strings.
 	if err == nil && t.Format(dateLayout) != s {
-		err = fmt.Errorf("not canonical")
+		err = errors.New("not canonical")
 	}
 	return t, err
 }
@@ -122,7 +123,7 @@ func validateDate(field, value string) error {
 		return nil
 	}
 	if _, err := parseDate(value); err != nil {
-		return &ValidationError{Field: field, Value: value, Msg: "is not a date of the form YYYY-MM-DD"}
+		return invalid(field, value, catalogue.NotDate)
 	}
 	return nil
 }
@@ -137,11 +138,11 @@ func (s *Store) normalizeAccount(a *Account) error {
 	}
 	if a.Role == domain.RoleStaff {
 		if a.Ref != "" {
-			return &ValidationError{Field: "ref", Value: a.Ref, Msg: "must be empty for staff"}
+			return invalid("ref", a.Ref, catalogue.RefStaff)
 		}
 	} else {
 		if a.Ref == "" {
-			return &ValidationError{Field: "ref", Msg: "is required for a " + a.Role + " account"}
+			return invalid("ref", "", catalogue.RefRequiredFor, a.Role)
 		}
 		if err := s.checkName("ref", a.Ref); err != nil {
 			return err
@@ -184,7 +185,7 @@ func (s *Store) normalizeSession(sess *Session) error {
 		return err
 	}
 	if sess.StartsOn != "" && sess.EndsOn != "" && sess.EndsOn < sess.StartsOn {
-		return &ValidationError{Field: "end date", Value: sess.EndsOn, Msg: "is before the start date " + sess.StartsOn}
+		return invalid("end date", sess.EndsOn, catalogue.EndBeforeStart, sess.StartsOn)
 	}
 	return nil
 }

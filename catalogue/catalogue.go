@@ -66,6 +66,16 @@ func (t T) In(l Language, args ...any) string {
 // String is the sentence without arguments, in the current language.
 func (t T) String() string { return t.F() }
 
+// Errorf is fmt.Errorf with the sentence t, in the current language, as
+// its format: %w wraps a cause, as it does for fmt.Errorf.
+func Errorf(t T, args ...any) error {
+	format := t.FR
+	if Current() == English {
+		format = t.EN
+	}
+	return fmt.Errorf(format, args...)
+}
+
 // Error is an error whose text is the sentence t in the server's
 // language; comparing with == or errors.Is keeps working whatever the
 // language.

@@ -3,12 +3,12 @@ package tmsimport
 import (
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // columns are the fields of each kind, named as in the JSON shape (SPEC
@@ -76,7 +76,7 @@ func (im *Import) readCSV(fileNo int, kind auth.Kind, f File) {
 	fileLoc := location{file: fileNo, text: f.Name}
 	text, _, err := decodeText(f.Data)
 	if err != nil {
-		im.add(fileLoc, "", "%v", err)
+		im.addErr(fileLoc, err)
 		return
 	}
 	sep := detectSeparator(text)
@@ -88,24 +88,24 @@ func (im *Import) readCSV(fileNo int, kind auth.Kind, f File) {
 
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
-		im.add(fileLoc, "", "the file is empty; its first line must name the columns (%s)", strings.Join(columns[kind], string(sep)))
+		im.add(fileLoc, "", catalogue.CSVEmpty, strings.Join(columns[kind], string(sep)))
 		return
 	}
 	if err != nil {
 		im.csvError(fileNo, f.Name, err)
 		return
 	}
-	headerLoc := location{file: fileNo, line: 1, text: f.Name + " line 1"}
+	headerLoc := location{file: fileNo, line: 1, text: catalogue.AtLine.F(f.Name, 1)}
 	cols := map[string]int{}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
 		switch {
 		case name == "":
-			im.add(headerLoc, "", "column %d has no name (the first line must name every column)", i+1)
+			im.add(headerLoc, "", catalogue.CSVNoName, i+1)
 		case !slices.Contains(columns[kind], name):
-			im.add(headerLoc, "", "unknown column %q (the columns of the %s file are %s)", strings.TrimSpace(h), kind, strings.Join(columns[kind], ", "))
+			im.add(headerLoc, "", catalogue.CSVUnknown, strings.TrimSpace(h), kind, strings.Join(columns[kind], ", "))
 		case hasKey(cols, name):
-			im.add(headerLoc, "", "column %q appears twice", name)
+			im.add(headerLoc, "", catalogue.CSVTwice, name)
 		default:
 			cols[name] = i
 		}
@@ -113,7 +113,7 @@ func (im *Import) readCSV(fileNo int, kind auth.Kind, f File) {
 	missing := false
 	for _, name := range required[kind] {
 		if !hasKey(cols, name) {
-			im.add(headerLoc, "", "the column %q is missing (the first line must name the columns: %s)", name, strings.Join(columns[kind], string(sep)))
+			im.add(headerLoc, "", catalogue.CSVMissing, name, strings.Join(columns[kind], string(sep)))
 			missing = true
 		}
 	}
@@ -136,9 +136,9 @@ func (im *Import) readCSV(fileNo int, kind auth.Kind, f File) {
 		if blank(rec) {
 			continue // a spreadsheet's trailing ";;;;" lines
 		}
-		loc := location{file: fileNo, line: line, text: fmt.Sprintf("%s line %d", f.Name, line)}
+		loc := lineLoc(fileNo, f.Name, line)
 		if len(rec) != len(header) {
-			im.add(loc, "", "has %d values but the first line names %d columns (a value containing %q must be put in double quotes)", len(rec), len(header), string(sep))
+			im.add(loc, "", catalogue.CSVValues, len(rec), len(header), string(sep))
 		}
 		get := func(col string) (string, bool) {
 			i, ok := cols[col]
@@ -160,7 +160,7 @@ func (im *Import) readCSV(fileNo int, kind auth.Kind, f File) {
 			}
 			b, good := parseBool(v)
 			if !good {
-				im.add(loc, col, "%q is not a yes/no value (write true or false, 1 or 0, oui or non)", strings.TrimSpace(v))
+				im.add(loc, col, catalogue.CSVBool, strings.TrimSpace(v))
 			}
 			return b
 		}
@@ -212,21 +212,21 @@ func (im *Import) readCSV(fileNo int, kind auth.Kind, f File) {
 func (im *Import) csvError(fileNo int, name string, err error) {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
-		im.add(location{file: fileNo, text: name}, "", "%v", err)
+		im.addErr(location{file: fileNo, text: name}, err)
 		return
 	}
 	line := pe.StartLine
 	if line == 0 {
 		line = pe.Line
 	}
-	loc := location{file: fileNo, line: line, text: fmt.Sprintf("%s line %d", name, line)}
+	loc := lineLoc(fileNo, name, line)
 	switch {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		im.add(loc, "", "a value contains a double quote (\") but does not start with one: put the whole value in double quotes and double the quotes inside (\"\"); the rest of the file was not read")
+		im.add(loc, "", catalogue.CSVBareQuote)
 	case errors.Is(pe.Err, csv.ErrQuote):
-		im.add(loc, "", "a value in double quotes starting on this line is not closed, or its closing quote is followed by other characters; the rest of the file was not read")
+		im.add(loc, "", catalogue.CSVOpenQuote)
 	default:
-		im.add(loc, "", "cannot be read (%v); the rest of the file was not read", pe.Err)
+		im.add(loc, "", catalogue.CSVUnreadable, pe.Err)
 	}
 }
 

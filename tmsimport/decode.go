@@ -2,11 +2,12 @@ package tmsimport
 
 import (
 	"bytes"
-	"fmt"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // decodeText turns the bytes of an import file into UTF-8 text.
@@ -30,7 +31,7 @@ func decodeText(data []byte) (text string, encoding string, err error) {
 		// The BOM decoder reads the byte order from the BOM and drops it.
 		out, derr := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
 		if derr != nil {
-			return "", "UTF-16", fmt.Errorf("the file starts like UTF-16 text but is not: %v", derr)
+			return "", "UTF-16", catalogue.Errorf(catalogue.NotUTF16, derr)
 		}
 		return string(out), "UTF-16", nil
 	default:
@@ -43,12 +44,12 @@ func decodeText(data []byte) (text string, encoding string, err error) {
 		switch c {
 		case 0x81, 0x8D, 0x8F, 0x90, 0x9D:
 			line := 1 + bytes.Count(data[:i], []byte{'\n'})
-			return "", "Windows-1252", fmt.Errorf("the file is neither UTF-8 nor Windows-1252 (byte 0x%02X on line %d); save it as \"CSV UTF-8\"", c, line)
+			return "", "Windows-1252", catalogue.Errorf(catalogue.NotUTF8Nor1252, c, line)
 		}
 	}
 	out, derr := charmap.Windows1252.NewDecoder().Bytes(data)
 	if derr != nil {
-		return "", "Windows-1252", fmt.Errorf("the file cannot be read as Windows-1252: %v", derr)
+		return "", "Windows-1252", catalogue.Errorf(catalogue.Not1252, derr)
 	}
 	return string(out), "Windows-1252", nil
 }

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // ReadJSON reads a JSON import file (SPEC section 7). Problems are kept in
@@ -27,7 +27,7 @@ func ReadJSON(name string, data []byte) *Import {
 	text, _, err := decodeText(data)
 	if err != nil {
 		im := newImport()
-		im.add(location{text: name}, "", "%v", err)
+		im.addErr(location{text: name}, err)
 		return im
 	}
 	if im := readJSONFast(name, text); im != nil {
@@ -187,11 +187,11 @@ func readJSONSlow(name, text string) *Import {
 		switch {
 		case errors.As(err, &se):
 			line := lines.at(int(se.Offset))
-			im.add(location{line: line, text: fmt.Sprintf("%s line %d", name, line)}, "", "is not valid JSON: %v", se)
+			im.add(lineLoc(0, name, line), "", catalogue.JSONInvalid, se)
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			im.add(fileLoc, "", "ends too early (is it complete?)")
+			im.add(fileLoc, "", catalogue.JSONShort)
 		default:
-			im.add(fileLoc, "", "is not valid JSON: %v", err)
+			im.add(fileLoc, "", catalogue.JSONInvalid, err)
 		}
 	}
 	tok, err := dec.Token()
@@ -200,7 +200,7 @@ func readJSONSlow(name, text string) *Import {
 		return im
 	}
 	if tok != json.Delim('{') {
-		im.add(fileLoc, "", `must be a JSON object: {"accounts": [...], "sessions": [...], "enrollments": [...]}`)
+		im.add(fileLoc, "", catalogue.JSONNotObject)
 		return im
 	}
 	seen := map[auth.Kind]bool{}
@@ -214,11 +214,11 @@ func readJSONSlow(name, text string) *Import {
 		kind := auth.Kind(key)
 		if _, known := columns[kind]; !known || seen[kind] {
 			line := lines.at(int(dec.InputOffset()))
-			loc := location{line: line, text: fmt.Sprintf("%s line %d", name, line)}
+			loc := lineLoc(0, name, line)
 			if seen[kind] {
-				im.add(loc, "", "the list %q appears twice", key)
+				im.add(loc, "", catalogue.JSONListTwice, key)
 			} else {
-				im.add(loc, "", "unknown list %q (the lists are accounts, sessions, enrollments)", key)
+				im.add(loc, "", catalogue.JSONListUnknown, key)
 			}
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
@@ -239,7 +239,7 @@ func readJSONSlow(name, text string) *Import {
 		seen[kind] = true
 		if tok != json.Delim('[') {
 			line := lines.at(start)
-			im.add(location{line: line, text: fmt.Sprintf("%s line %d", name, line)}, "", "%q must be a list [...]", key)
+			im.add(lineLoc(0, name, line), "", catalogue.JSONNotList, key)
 			return im
 		}
 		for i := 0; dec.More(); i++ {
@@ -251,7 +251,7 @@ func readJSONSlow(name, text string) *Import {
 			// RawMessage holds the value's exact bytes, so it started
 			// len(raw) bytes before where the decoder is now.
 			line := lines.at(int(dec.InputOffset()) - len(raw))
-			loc := location{line: line, text: fmt.Sprintf("%s %s[%d] (line %d)", name, kind, i, line)}
+			loc := location{line: line, text: catalogue.AtItem.F(name, kind, i, line)}
 			im.jsonItem(kind, loc, raw)
 		}
 		if _, err := dec.Token(); err != nil { // ']'
@@ -265,7 +265,7 @@ func readJSONSlow(name, text string) *Import {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		line := lines.at(int(dec.InputOffset()))
-		im.add(location{line: line, text: fmt.Sprintf("%s line %d", name, line)}, "", "has something after the end of the JSON object")
+		im.add(lineLoc(0, name, line), "", catalogue.JSONTrailing)
 	}
 	im.Whole = seen[auth.KindAccounts] && seen[auth.KindSessions] && seen[auth.KindEnrollments]
 	return im
@@ -281,12 +281,12 @@ func (im *Import) jsonItem(kind auth.Kind, loc location, raw json.RawMessage) {
 	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
 		// Left out of the snapshot: its "missing" login or session
 		// would only repeat this problem.
-		im.add(loc, "", "must be an object {...}, not %s", shortJSON(raw))
+		im.add(loc, "", catalogue.JSONItemObject, shortJSON(raw))
 		return
 	}
 	for _, k := range sortedKeys(obj) {
 		if !slices.Contains(columns[kind], k) {
-			im.add(loc, "", "unknown field %q (the fields of %s are %s)", k, kind, strings.Join(columns[kind], ", "))
+			im.add(loc, "", catalogue.JSONFieldUnknown, k, kind, strings.Join(columns[kind], ", "))
 		}
 	}
 	str := func(field string) string {
@@ -296,7 +296,7 @@ func (im *Import) jsonItem(kind auth.Kind, loc location, raw json.RawMessage) {
 		}
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			im.add(loc, field, "must be text in double quotes, not %s", shortJSON(v))
+			im.add(loc, field, catalogue.JSONText, shortJSON(v))
 			return ""
 		}
 		return s
@@ -308,7 +308,7 @@ func (im *Import) jsonItem(kind auth.Kind, loc location, raw json.RawMessage) {
 		}
 		var b bool
 		if err := json.Unmarshal(v, &b); err != nil {
-			im.add(loc, field, "must be true or false, not %s", shortJSON(v))
+			im.add(loc, field, catalogue.JSONBool, shortJSON(v))
 		}
 		return b
 	}
@@ -322,7 +322,7 @@ func (im *Import) jsonItem(kind auth.Kind, loc location, raw json.RawMessage) {
 		if v, ok := obj["public_keys"]; ok && string(v) != "null" {
 			var keys []string
 			if err := json.Unmarshal(v, &keys); err != nil {
-				im.add(loc, "public_keys", `must be a list of keys ["ssh-ed25519 AAAA... comment"], not %s`, shortJSON(v))
+				im.add(loc, "public_keys", catalogue.JSONKeys, shortJSON(v))
 			}
 			a.PublicKeys = &keys
 		}

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // Import is a TMS export read from its files, ready to be checked and
@@ -62,11 +63,11 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	s := p.Where + ": "
+	text := p.Text
 	if p.Field != "" {
-		s += p.Field + " "
+		text = p.Field + " " + text
 	}
-	return s + p.Text
+	return catalogue.ProblemAt.F(p.Where, text)
 }
 
 // Error is a refused import: nothing was changed.
@@ -82,10 +83,14 @@ const maxListed = 1000
 func (e *Error) Error() string {
 	var b strings.Builder
 	n := len(e.Problems)
-	fmt.Fprintf(&b, "import refused, the directory was not changed (%d problem%s):", n, plural(n))
+	refused := catalogue.ImportFilesRefusedN
+	if n <= 1 {
+		refused = catalogue.ImportFilesRefused1
+	}
+	b.WriteString(refused.F(n))
 	for i, p := range e.Problems {
 		if i == maxListed {
-			fmt.Fprintf(&b, "\n  ... and %d more", n-maxListed)
+			b.WriteString(catalogue.AndMore.F(n - maxListed))
 			break
 		}
 		b.WriteString("\n  ")
@@ -94,15 +99,19 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+func (im *Import) add(loc location, field string, t catalogue.T, args ...any) {
+	im.problems = append(im.problems, Problem{Where: loc.text, Field: field, Text: t.F(args...), file: loc.file, line: loc.line})
 }
 
-func (im *Import) add(loc location, field, format string, args ...any) {
-	im.problems = append(im.problems, Problem{Where: loc.text, Field: field, Text: fmt.Sprintf(format, args...), file: loc.file, line: loc.line})
+// addErr keeps a problem whose text is an error's (decodeText's, already a
+// sentence of the catalogue).
+func (im *Import) addErr(loc location, err error) {
+	im.problems = append(im.problems, Problem{Where: loc.text, Text: err.Error(), file: loc.file, line: loc.line})
+}
+
+// lineLoc is line of the file name, numbered as fileNo.
+func lineLoc(fileNo int, name string, line int) location {
+	return location{file: fileNo, line: line, text: catalogue.AtLine.F(name, line)}
 }
 
 // locate turns a problem of the snapshot into one of the files.
@@ -118,14 +127,13 @@ func (im *Import) locate(p auth.ImportProblem) Problem {
 	text := p.Text
 	if p.Other >= 0 && p.Other < len(locs) {
 		other := locs[p.Other]
-		// "line 3" rather than the whole location when it is the same file.
+		// "line 3" rather than the whole location when it is the same
+		// file and a line of it (CSV; a JSON item is named by its index).
 		ref := other.text
-		if other.file == loc.file {
-			if _, after, ok := strings.Cut(other.text, " line "); ok && !strings.Contains(other.text, "[") {
-				ref = "line " + after
-			}
+		if other.file == loc.file && other.line > 0 && !strings.Contains(other.text, "[") {
+			ref = catalogue.LineN.F(other.line)
 		}
-		text += " (first at " + ref + ")"
+		text += catalogue.FirstAt.F(ref)
 	}
 	return Problem{Where: loc.text, Field: p.Field, Text: text, file: loc.file, line: loc.line}
 }
@@ -164,7 +172,7 @@ func (im *Import) Apply(ctx context.Context, store *auth.Store, opts auth.ApplyO
 	if opts.Prune && !im.Whole {
 		read = append(slices.Clone(read), Problem{
 			Where: "--prune",
-			Text:  "needs the whole directory: accounts, sessions and enrollments (the three CSV files, or the three lists of the JSON file, even empty); otherwise every session or enrollment of a missing list would be hidden or removed",
+			Text:  catalogue.PruneNeedsWhole.F(),
 			file:  -1,
 		})
 	}
@@ -189,11 +197,11 @@ func Summary(d *auth.Diff, dryRun bool) string {
 	if d.Empty() {
 		var parts []string
 		for _, k := range kinds {
-			parts = append(parts, fmt.Sprintf("%d %s", d.Counts(k).Unchanged, k))
+			parts = append(parts, catalogue.KindCount(string(k), d.Counts(k).Unchanged))
 		}
-		s := "nothing changed: " + strings.Join(parts, ", ") + " already up to date"
+		s := catalogue.NothingChanged.F(strings.Join(parts, catalogue.ListSep.F()))
 		if dryRun {
-			s = "dry run: " + s
+			s = catalogue.DryRun.F(s)
 		}
 		return s
 	}
@@ -206,17 +214,17 @@ func Summary(d *auth.Diff, dryRun bool) string {
 			name auth.Op
 		}{{c.Added, auth.OpAdded}, {c.Changed, auth.OpChanged}, {c.Disabled, auth.OpDisabled}, {c.Hidden, auth.OpHidden}, {c.Removed, auth.OpRemoved}} {
 			if op.n > 0 {
-				counts = append(counts, fmt.Sprintf("%d %s", op.n, op.name))
+				counts = append(counts, catalogue.OpCount(string(k), string(op.name), op.n))
 			}
 		}
 		if c.Unchanged > 0 || len(counts) == 0 {
-			counts = append(counts, fmt.Sprintf("%d unchanged", c.Unchanged))
+			counts = append(counts, catalogue.OpCount(string(k), "unchanged", c.Unchanged))
 		}
-		parts = append(parts, string(k)+": "+strings.Join(counts, ", "))
+		parts = append(parts, catalogue.KindCounts.F(catalogue.Kind(string(k)), strings.Join(counts, catalogue.ListSep.F())))
 	}
-	s := strings.Join(parts, "; ")
+	s := strings.Join(parts, catalogue.KindSep.F())
 	if dryRun {
-		s = "dry run, nothing was written: " + s
+		s = catalogue.DryRunNothingWritten.F(s)
 	}
 	return s
 }
@@ -227,9 +235,9 @@ func Summary(d *auth.Diff, dryRun bool) string {
 //	enrollment  added     S2026-014 trainee T0107
 func WriteChanges(w io.Writer, d *auth.Diff) error {
 	for _, c := range d.Changes {
-		line := fmt.Sprintf("%-11s %-9s %s", strings.TrimSuffix(string(c.Kind), "s"), c.Op, c.Key)
+		line := catalogue.ChangeLine.F(catalogue.KindOne(string(c.Kind)), catalogue.Op(string(c.Kind), string(c.Op), 1), c.Key)
 		if len(c.Fields) > 0 {
-			line += ": " + strings.Join(c.Fields, ", ")
+			line = catalogue.ChangeFields.F(line, strings.Join(c.Fields, ", "))
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
@@ -253,7 +261,7 @@ func ReadCSVFiles(f CSVFiles) (*Import, error) {
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
+			return nil, catalogue.Errorf(catalogue.ReadingFile, path, err)
 		}
 		files[i] = File{Name: path, Data: data}
 	}
@@ -266,12 +274,12 @@ func ReadJSONFile(path string, stdin io.Reader) (*Import, error) {
 	var err error
 	if path == "-" {
 		data, err = io.ReadAll(stdin)
-		path = "standard input"
+		path = catalogue.StandardIn.F()
 	} else {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, catalogue.Errorf(catalogue.ReadingFile, path, err)
 	}
 	return ReadJSON(path, data), nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/auth"
@@ -19,15 +20,15 @@ import (
 func readPassword(cmd *cobra.Command, flag string, fromStdin bool) (string, error) {
 	if fromStdin {
 		if flag != "" {
-			return "", errors.New("give either --password or --password-stdin, not both")
+			return "", catalogue.Error(catalogue.PasswordFlagsBoth)
 		}
 		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("reading the password from standard input: %w", err)
+			return "", catalogue.Errorf(catalogue.PasswordStdinErr, err)
 		}
 		line = strings.TrimRight(line, "\r\n")
 		if line == "" {
-			return "", errors.New("no password on standard input")
+			return "", catalogue.Error(catalogue.PasswordStdinNone)
 		}
 		return line, nil
 	}
@@ -50,7 +51,7 @@ func (c *cli) accountAdd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if a.Role == "" {
-				return errors.New("--role is required (client, trainee, trainer or staff)")
+				return catalogue.Error(catalogue.RoleFlagRequired)
 			}
 			pw, err := readPassword(cmd, password, stdin)
 			if err != nil {
@@ -64,7 +65,7 @@ func (c *cli) accountAdd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "account %q added (%s %s)\n", created.Login, created.Role, created.Ref)
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.AccountAdded.F(created.Login, created.Role, created.Ref))
 			return nil
 		}),
 	}
@@ -92,12 +93,12 @@ func (c *cli) accountPasswd() *cobra.Command {
 				return err
 			}
 			if pw == "" {
-				return errors.New("give the new password with --password or --password-stdin")
+				return catalogue.Error(catalogue.NewPasswordRequired)
 			}
 			if err := d.Store.SetPassword(cmd.Context(), args[0], pw); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "password of %q changed\n", args[0])
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.PasswordChanged.F(args[0]))
 			return nil
 		}),
 	}
@@ -115,7 +116,11 @@ func (c *cli) accountSet(verb string, disabled bool) *cobra.Command {
 			if err := d.Store.SetDisabled(cmd.Context(), args[0], disabled); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "account %q %sd\n", args[0], verb)
+			done := catalogue.AccountEnabledDone
+			if disabled {
+				done = catalogue.AccountDisabledDone
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), done.F(args[0]))
 			return nil
 		}),
 	}
@@ -130,7 +135,7 @@ func (c *cli) accountDelete() *cobra.Command {
 			if err := d.Store.DeleteAccount(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "account %q deleted; its files stay on disk\n", args[0])
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.AccountDeleted.F(args[0]))
 			return nil
 		}),
 	}
@@ -171,11 +176,11 @@ func (c *cli) accountList() *cobra.Command {
 				}
 				return writeJSON(out, list)
 			}
-			t := newTable(out, "LOGIN", "ROLE", "REF", "NAME", "STATUS", "EXPIRES")
+			t := newTable(out, catalogue.HeadLogin, catalogue.HeadRole, catalogue.HeadRef, catalogue.HeadName, catalogue.HeadStatus, catalogue.HeadExpires)
 			for _, a := range accts {
-				status := "enabled"
+				status := catalogue.StatusEnabled
 				if a.Disabled {
-					status = "disabled"
+					status = catalogue.StatusDisabled
 				}
 				t.row(a.Login, a.Role, a.Ref, a.Name, status, a.ExpiresAt)
 			}

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/audit"
@@ -28,12 +28,12 @@ func (c *cli) auditCmd() *cobra.Command {
 			var err error
 			if since != "" {
 				if f.Since, err = time.ParseInLocation(time.DateOnly, since, time.Local); err != nil {
-					return fmt.Errorf("--since %q: expected a date YYYY-MM-DD", since)
+					return catalogue.Errorf(catalogue.DateExpected, "--since", since)
 				}
 			}
 			if until != "" {
 				if f.Until, err = time.ParseInLocation(time.DateOnly, until, time.Local); err != nil {
-					return fmt.Errorf("--until %q: expected a date YYYY-MM-DD", until)
+					return catalogue.Errorf(catalogue.DateExpected, "--until", until)
 				}
 				f.Until = f.Until.AddDate(0, 0, 1) // the whole day
 			}
@@ -48,7 +48,7 @@ func (c *cli) auditCmd() *cobra.Command {
 				}
 				return writeJSON(out, events)
 			}
-			t := newTable(out, "TIME", "LOGIN", "PROTOCOL", "REMOTE", "ACTION", "PATH", "BYTES", "RESULT")
+			t := newTable(out, catalogue.HeadTime, catalogue.HeadLogin, catalogue.HeadProtocol, catalogue.HeadRemote, catalogue.HeadAction, catalogue.HeadPath, catalogue.HeadBytes, catalogue.HeadResult)
 			for _, e := range events {
 				p := e.Path
 				if e.Target != "" {

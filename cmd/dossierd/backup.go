@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/daemon"
 )
 
@@ -18,9 +19,9 @@ func (c *cli) backupCmd() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if err := d.Store.Backup(cmd.Context(), args[0], force); err != nil {
-				return fmt.Errorf("backup: %w", err)
+				return catalogue.Errorf(catalogue.BackupFailed, err)
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "database backed up to", args[0])
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.BackedUp.F(args[0]))
 			return nil
 		}),
 	}

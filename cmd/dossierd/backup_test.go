@@ -79,7 +79,7 @@ func TestBackupWhileBusy(t *testing.T) {
 		}
 	})
 	copyFile := filepath.Join(t.TempDir(), "dossierd-backup.db")
-	if out, err := importCLI(t, "--config", cfg, "backup", copyFile); err != nil || out != "database backed up to "+copyFile+"\n" {
+	if out, err := importCLI(t, "--config", cfg, "backup", copyFile); err != nil || out != "base sauvegardée dans "+copyFile+"\n" {
 		t.Fatalf("backup: %q, %v", out, err)
 	}
 	imported.Wait()
@@ -105,7 +105,7 @@ func TestBackupWhileBusy(t *testing.T) {
 	db.Close()
 
 	// No silent overwrite; --force replaces.
-	if _, err := importCLI(t, "--config", cfg, "backup", copyFile); err == nil || !strings.Contains(err.Error(), "already exists (use --force to replace it)") {
+	if _, err := importCLI(t, "--config", cfg, "backup", copyFile); err == nil || !strings.Contains(err.Error(), "existe déjà (utilisez --force pour le remplacer)") {
 		t.Errorf("backup over an existing file: %v", err)
 	}
 	if _, err := importCLI(t, "--config", cfg, "backup", "--force", copyFile); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/names"
 )
 
@@ -34,13 +35,17 @@ func (c *cli) checkNameCmd() *cobra.Command {
 			for _, n := range args {
 				if err := policy.Check(n); err != nil {
 					refused++
-					fmt.Fprintf(out, "refused  %s\n", err)
+					fmt.Fprintln(out, catalogue.NameRefusedCLI.F(err))
 					continue
 				}
-				fmt.Fprintf(out, "ok       %q\n", n)
+				fmt.Fprintln(out, catalogue.NameOK.F(n))
 			}
 			if refused > 0 {
-				return &exitError{code: 1, msg: fmt.Sprintf("%d of %d names refused", refused, len(args))}
+				msg := catalogue.NamesRefusedN
+				if refused == 1 {
+					msg = catalogue.NamesRefused1
+				}
+				return &exitError{code: 1, msg: msg.F(refused, len(args))}
 			}
 			return nil
 		},

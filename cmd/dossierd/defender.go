@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/defender"
@@ -35,7 +36,7 @@ func (c *cli) defenderCmd() *cobra.Command {
 				}
 				return writeJSON(out, hosts)
 			}
-			t := newTable(out, "IP", "SCORE", "BANNED UNTIL", "BANS")
+			t := newTable(out, catalogue.HeadIP, catalogue.HeadScore, catalogue.HeadBanned, catalogue.HeadBans)
 			for _, h := range hosts {
 				until := "-"
 				if !h.BannedUntil.IsZero() {
@@ -54,7 +55,7 @@ func (c *cli) defenderCmd() *cobra.Command {
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			ip, err := netip.ParseAddr(args[0])
 			if err != nil {
-				return fmt.Errorf("%q is not an IP address", args[0])
+				return catalogue.Errorf(catalogue.NotIPAddress, args[0])
 			}
 			p, err := defender.OpenPersist(cmd.Context(), d.Store.DB())
 			if err != nil {
@@ -65,9 +66,9 @@ func (c *cli) defenderCmd() *cobra.Command {
 				return err
 			}
 			if known {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s unbanned\n", ip)
+				fmt.Fprintln(cmd.OutOrStdout(), catalogue.Unbanned.F(ip))
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s was not listed; any score the daemon holds for it is cleared\n", ip)
+				fmt.Fprintln(cmd.OutOrStdout(), catalogue.NotListed.F(ip))
 			}
 			return nil
 		}),

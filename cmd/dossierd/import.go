@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/tmsimport"
 )
 
@@ -41,9 +41,9 @@ removed. Nothing is deleted, and files on disk never are.`,
 			csvGiven := files != (tmsimport.CSVFiles{})
 			switch {
 			case len(args) == 1 && csvGiven:
-				return errors.New("give either a JSON file or CSV files (--accounts, --sessions, --enrollments), not both")
+				return catalogue.Error(catalogue.ImportBoth)
 			case len(args) == 0 && !csvGiven:
-				return errors.New("give the JSON file to import, or the CSV files with --accounts, --sessions and --enrollments")
+				return catalogue.Error(catalogue.ImportNone)
 			}
 			var im *tmsimport.Import
 			var err error
@@ -114,7 +114,7 @@ FILE is replaced atomically and readable by its owner only (it names people).`,
 			// scheduled export never leaves half a file for the reader.
 			tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 			if err != nil {
-				return fmt.Errorf("writing %s: %w", path, err)
+				return catalogue.Errorf(catalogue.WritingFile, path, err)
 			}
 			defer os.Remove(tmp.Name())
 			if err := tmsimport.Export(cmd.Context(), d.Store, tmp); err != nil {
@@ -123,15 +123,15 @@ FILE is replaced atomically and readable by its owner only (it names people).`,
 			}
 			if err := tmp.Sync(); err != nil {
 				tmp.Close()
-				return fmt.Errorf("writing %s: %w", path, err)
+				return catalogue.Errorf(catalogue.WritingFile, path, err)
 			}
 			if err := tmp.Close(); err != nil {
-				return fmt.Errorf("writing %s: %w", path, err)
+				return catalogue.Errorf(catalogue.WritingFile, path, err)
 			}
 			if err := os.Rename(tmp.Name(), path); err != nil {
-				return fmt.Errorf("writing %s: %w", path, err)
+				return catalogue.Errorf(catalogue.WritingFile, path, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "directory exported to %s\n", path)
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.Exported.F(path))
 			return nil
 		},
 	}
@@ -176,7 +176,7 @@ func (b *progressBar) update(stage string, done, total int) {
 	b.last = now
 	const width = 30
 	filled := width * done / total
-	line := fmt.Sprintf("%-18s [%s%s] %3d%% %d/%d", stage, strings.Repeat("#", filled), strings.Repeat(".", width-filled), 100*done/total, done, total)
+	line := fmt.Sprintf("%-18s [%s%s] %3d%% %d/%d", catalogue.Stage(stage), strings.Repeat("#", filled), strings.Repeat(".", width-filled), 100*done/total, done, total)
 	// Padded, so that a shorter line covers a longer one entirely.
 	fmt.Fprintf(b.w, "\r%-79s", line)
 	b.shown = true

@@ -99,7 +99,7 @@ func TestImportAndExportCommands(t *testing.T) {
 	db := filepath.Join(dir, "data", "dossierd.db")
 
 	out, err := importCLI(t, "--config", cfg, "import", demoDirectory)
-	if err != nil || out != "accounts: 5 added; sessions: 2 added; enrollments: 6 added\n" {
+	if err != nil || out != "comptes : 5 ajoutés ; sessions : 2 ajoutées ; inscriptions : 6 ajoutées\n" {
 		t.Fatalf("first import: %q, %v", out, err)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "data", "storage", "sessions", "S2026-014", "stagiaires", "T0107")); err != nil || !fi.IsDir() {
@@ -107,7 +107,7 @@ func TestImportAndExportCommands(t *testing.T) {
 	}
 	gen := importGeneration(t, db)
 	out, err = importCLI(t, "--config", cfg, "import", demoDirectory)
-	if err != nil || out != "nothing changed: 5 accounts, 2 sessions, 6 enrollments already up to date\n" {
+	if err != nil || out != "rien n'a changé : 5 comptes, 2 sessions, 6 inscriptions déjà à jour\n" {
 		t.Errorf("second import: %q, %v", out, err)
 	}
 	if g := importGeneration(t, db); g != gen {
@@ -117,9 +117,9 @@ func TestImportAndExportCommands(t *testing.T) {
 	// Dry run: the diff, and nothing written.
 	edited := editedDemo(t, disableAcmeEnrollJeanne)
 	out, err = importCLI(t, "--config", cfg, "import", "--dry-run", edited)
-	want := "account     disabled  acme\n" +
-		"enrollment  added     S2026-021 trainee T0107\n" +
-		"dry run, nothing was written: accounts: 1 disabled, 4 unchanged; sessions: 2 unchanged; enrollments: 1 added, 6 unchanged\n"
+	want := "compte      désactivé acme\n" +
+		"inscription ajoutée   S2026-021 trainee T0107\n" +
+		"simulation, rien n'a été écrit : comptes : 1 désactivé, 4 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 6 inchangées\n"
 	if err != nil || out != want {
 		t.Errorf("dry run:\n%s%v\nwant\n%s", out, err, want)
 	}
@@ -129,14 +129,14 @@ func TestImportAndExportCommands(t *testing.T) {
 
 	// Export, and the export imported back is the identity.
 	exported := filepath.Join(dir, "export.json")
-	if out, err := importCLI(t, "--config", cfg, "export", exported); err != nil || out != "directory exported to "+exported+"\n" {
+	if out, err := importCLI(t, "--config", cfg, "export", exported); err != nil || out != "annuaire exporté dans "+exported+"\n" {
 		t.Fatalf("export: %q, %v", out, err)
 	}
 	if fi, _ := os.Stat(exported); fi.Mode().Perm() != 0o600 {
 		t.Errorf("export mode %v", fi.Mode())
 	}
 	out, err = importCLI(t, "--config", cfg, "import", "--prune", exported)
-	if err != nil || !strings.HasPrefix(out, "nothing changed") {
+	if err != nil || !strings.HasPrefix(out, "rien n'a changé") {
 		t.Errorf("import of the export: %q, %v", out, err)
 	}
 	stdout, err := importCLI(t, "--config", cfg, "export")
@@ -150,8 +150,8 @@ func TestImportAndExportCommands(t *testing.T) {
 	accounts := filepath.Join(csvDir, "accounts.csv")
 	os.WriteFile(accounts, []byte("login;role;ref;name\r\nnew;client;C0099;New\r\nbad;teacher;X;Bad\r\n"), 0o644)
 	_, err = importCLI(t, "--config", cfg, "import", "--accounts", accounts)
-	if err == nil || exitCode(err) != 1 || err.Error() != "import refused, the directory was not changed (1 problem):\n  "+
-		accounts+` line 3: role "teacher" is not one of client, trainee, trainer, staff` {
+	if err == nil || exitCode(err) != 1 || err.Error() != "import refusé, l'annuaire n'a pas été modifié (1 problème) :\n  "+
+		accounts+` ligne 3 : role "teacher" : inconnu (rôles possibles : client, trainee, trainer, staff)` {
 		t.Errorf("refused import: %v", err)
 	}
 	if g := importGeneration(t, db); g != gen {
@@ -161,10 +161,10 @@ func TestImportAndExportCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"import"}, "give the JSON file to import, or the CSV files with --accounts, --sessions and --enrollments"},
-		{[]string{"import", demoDirectory, "--accounts", accounts}, "give either a JSON file or CSV files (--accounts, --sessions, --enrollments), not both"},
-		{[]string{"import", "--prune", "--accounts", accounts}, "import refused, the directory was not changed (2 problems):\n  --prune: needs the whole directory"},
-		{[]string{"import", filepath.Join(csvDir, "missing.json")}, "reading " + filepath.Join(csvDir, "missing.json") + ": open "},
+		{[]string{"import"}, "donnez le fichier JSON à importer, ou les fichiers CSV avec --accounts, --sessions et --enrollments"},
+		{[]string{"import", demoDirectory, "--accounts", accounts}, "donnez soit un fichier JSON, soit des fichiers CSV (--accounts, --sessions, --enrollments), pas les deux"},
+		{[]string{"import", "--prune", "--accounts", accounts}, "import refusé, l'annuaire n'a pas été modifié (2 problèmes) :\n  --prune : il faut l'annuaire entier"},
+		{[]string{"import", filepath.Join(csvDir, "missing.json")}, "impossible de lire " + filepath.Join(csvDir, "missing.json") + " : open "},
 	} {
 		_, err := importCLI(t, append([]string{"--config", cfg}, tc.args...)...)
 		var te *tmsimport.Error
@@ -175,7 +175,7 @@ func TestImportAndExportCommands(t *testing.T) {
 
 	// The edited file for real.
 	out, err = importCLI(t, "--config", cfg, "import", edited)
-	if err != nil || out != "accounts: 1 disabled, 4 unchanged; sessions: 2 unchanged; enrollments: 1 added, 6 unchanged\n" {
+	if err != nil || out != "comptes : 1 désactivé, 4 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 6 inchangées\n" {
 		t.Errorf("import: %q, %v", out, err)
 	}
 }
@@ -240,12 +240,12 @@ func TestImportWhileConnected(t *testing.T) {
 	// The demo directory the daemon was loaded with, with its plain
 	// passwords: nothing to do (each password is verified, not rehashed,
 	// so nobody's credentials change and nobody is disconnected).
-	if out, err := importCLI(t, "--config", cfg, "import", demoDirectory); err != nil || !strings.HasPrefix(out, "nothing changed") {
+	if out, err := importCLI(t, "--config", cfg, "import", demoDirectory); err != nil || !strings.HasPrefix(out, "rien n'a changé") {
 		t.Fatalf("import of the demo directory: %q, %v", out, err)
 	}
 
 	out, err := importCLI(t, "--config", cfg, "import", editedDemo(t, disableAcmeEnrollJeanne))
-	if err != nil || out != "accounts: 1 disabled, 4 unchanged; sessions: 2 unchanged; enrollments: 1 added, 6 unchanged\n" {
+	if err != nil || out != "comptes : 1 désactivé, 4 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 6 inchangées\n" {
 		t.Fatalf("import: %q, %v", out, err)
 	}
 	start := time.Now()

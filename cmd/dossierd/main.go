@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/daemon"
 )
@@ -48,6 +49,12 @@ func (c *cli) config() (*config.Config, error) {
 		cfg, err := config.Load(c.configFile)
 		if err != nil {
 			return nil, err
+		}
+		// What the commands print follows common.language from here on,
+		// also for those that open no directory (check-name, the reading
+		// of import files). config validated it.
+		if lang, err := catalogue.Parse(cfg.Common.Language); err == nil {
+			catalogue.Set(lang)
 		}
 		c.cfg = cfg
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/daemon"
 	"github.com/dossierd/dossierd/demo"
@@ -46,7 +47,7 @@ func (c *cli) serveCmd() *cobra.Command {
 			if loadDemo {
 				logins, err := demo.Load(cmd.Context(), d.Store, d.Storage.Path())
 				if err != nil {
-					return fmt.Errorf("demo: %w", err)
+					return catalogue.Errorf(catalogue.DemoFailed, err)
 				}
 				printDemo(cmd, logins, d)
 			}
@@ -105,15 +106,15 @@ func cfgSource(s string) string {
 
 func printDemo(cmd *cobra.Command, logins []demo.Login, d *daemon.Daemon) {
 	out := cmd.OutOrStdout()
-	fmt.Fprintln(out, "Demo directory loaded. Logins:")
-	list := newTable(out, "  LOGIN", "PASSWORD", "ROLE", "NAME")
+	fmt.Fprintln(out, catalogue.DemoLoaded)
+	list := newTable(out, "  "+catalogue.HeadLogin.F(), catalogue.HeadPassword, catalogue.HeadRole, catalogue.HeadName)
 	for _, l := range logins {
 		list.row("  "+l.Login, l.Password, l.Role, l.Name)
 	}
 	list.flush()
 	for _, a := range d.SFTPAddrs {
 		if t, ok := a.(*net.TCPAddr); ok {
-			fmt.Fprintf(out, "SFTP: sftp -P %d %s@127.0.0.1\n", t.Port, logins[0].Login)
+			fmt.Fprintln(out, catalogue.DemoSFTP.F(t.Port, logins[0].Login))
 		}
 	}
 	for i, a := range d.FTPAddrs {
@@ -123,11 +124,11 @@ func printDemo(cmd *cobra.Command, logins []demo.Login, d *daemon.Daemon) {
 		}
 		switch d.Config.FTPD.Bindings[i].TLSMode {
 		case config.TLSModeImplicit:
-			fmt.Fprintf(out, "FTPS (implicit TLS): ftps://127.0.0.1:%d (login %s)\n", t.Port, logins[0].Login)
+			fmt.Fprintln(out, catalogue.DemoFTPSImplicit.F(t.Port, logins[0].Login))
 		case config.TLSModeRequired:
-			fmt.Fprintf(out, "FTPS: ftp://127.0.0.1:%d, FTP over TLS (explicit) required (login %s)\n", t.Port, logins[0].Login)
+			fmt.Fprintln(out, catalogue.DemoFTPSRequired.F(t.Port, logins[0].Login))
 		default:
-			fmt.Fprintf(out, "FTP/FTPS: ftp://127.0.0.1:%d, in FileZilla choose \"Require explicit FTP over TLS\" (login %s)\n", t.Port, logins[0].Login)
+			fmt.Fprintln(out, catalogue.DemoFTP.F(t.Port, logins[0].Login))
 		}
 	}
 }
@@ -137,7 +138,7 @@ func printDemo(cmd *cobra.Command, logins []demo.Login, d *daemon.Daemon) {
 func servePprof(addr string, log *slog.Logger) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("--pprof: %w", err)
+		return catalogue.Errorf(catalogue.PprofFailed, err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/auth"
@@ -27,7 +28,7 @@ func (c *cli) sessionAdd() *cobra.Command {
 			if err := d.Store.AddSession(cmd.Context(), s); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "session %q added\n", s.Code)
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.SessionAdded.F(s.Code))
 			return nil
 		}),
 	}
@@ -48,7 +49,7 @@ func (c *cli) sessionDelete() *cobra.Command {
 			if err := d.Store.DeleteSession(cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "session %q deleted; its files stay on disk\n", args[0])
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.SessionDeleted.F(args[0]))
 			return nil
 		}),
 	}
@@ -82,7 +83,7 @@ func (c *cli) sessionList() *cobra.Command {
 				}
 				return writeJSON(out, list)
 			}
-			t := newTable(out, "CODE", "FOLDER", "TITLE", "STARTS", "ENDS")
+			t := newTable(out, catalogue.HeadCode, catalogue.HeadFolder, catalogue.HeadTitle, catalogue.HeadStarts, catalogue.HeadEnds)
 			for _, s := range sessions {
 				t.row(s.Code, s.Folder, s.Title, s.StartsOn, s.EndsOn)
 			}
@@ -108,13 +109,13 @@ func (c *cli) enrollCmd(enroll bool) *cobra.Command {
 				if err := d.Store.Unenroll(cmd.Context(), e); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %s unenrolled from %s (files stay on disk)\n", e.Role, e.Ref, e.Session)
+				fmt.Fprintln(cmd.OutOrStdout(), catalogue.Unenrolled.F(e.Role, e.Ref, e.Session))
 				return nil
 			}
 			if err := d.Store.Enroll(cmd.Context(), e); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s enrolled in %s\n", e.Role, e.Ref, e.Session)
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.Enrolled.F(e.Role, e.Ref, e.Session))
 			return nil
 		}),
 	}

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
+	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/daemon"
 
 	"github.com/dossierd/dossierd/service"
@@ -28,7 +27,7 @@ func (c *cli) treeCmd() *cobra.Command {
 			// folder at the same path.
 			rows := map[string][]any{}
 			for _, f := range t.Folders() {
-				rows[f] = []any{"r", f, "(virtual)"}
+				rows[f] = []any{"r", f, catalogue.TreeVirtual}
 			}
 			for _, m := range t.Mounts() {
 				perm := "r"
@@ -42,7 +41,7 @@ func (c *cli) treeCmd() *cobra.Command {
 				out.row(rows[p]...)
 			}
 			if err := a.Usable(timeNow()); err != nil {
-				out.row(fmt.Sprintf("# %s: this account cannot log in now", err))
+				out.row(catalogue.TreeCannotLog.F(err))
 			}
 			return out.flush()
 		}),
