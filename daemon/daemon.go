@@ -287,7 +287,6 @@ func ftpdConfig(cfg *config.Config, log *slog.Logger) ftpd.Config {
 		DisableActiveMode:  f.DisableActiveMode,
 		CertificateFile:    f.CertificateFile,
 		CertificateKeyFile: f.CertificateKeyFile,
-		IdleTimeout:        time.Duration(cfg.Common.IdleTimeout) * time.Minute,
 		LoginGraceTime:     time.Duration(cfg.SFTPD.LoginGraceTime) * time.Second,
 		Proxy:              proxyPolicy(cfg.Common, log),
 	}
