@@ -822,3 +822,18 @@ func TestLoadDoesNotShareState(t *testing.T) {
 	}
 	diff(t, mustLoad(t, ""), Default(dir))
 }
+
+// Validate gives a configuration changed in code Load's checks and
+// messages (a reload's).
+func TestValidate(t *testing.T) {
+	c := Default(t.TempDir())
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	c.Common.UploadMode = 7
+	err := c.Validate()
+	want := "config (built-in defaults): common.upload_mode: 7 is not one of 0 (direct), 1 (atomic), 2 (atomic with resume)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Validate: %v, want %q", err, want)
+	}
+}

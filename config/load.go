@@ -79,6 +79,15 @@ func Load(file string) (*Config, error) {
 	return c, nil
 }
 
+// Validate checks c as Load does, with the same messages: for a
+// configuration built or changed in code (a reload's, in tests).
+func (c *Config) Validate() error {
+	if problems := c.validate(nil); len(problems) > 0 {
+		return problemsError(c.Source, problems)
+	}
+	return nil
+}
+
 // locate returns the absolute file to read ("" for none) and the folder
 // relative paths resolve against.
 func locate(file string) (source, dir string, err error) {

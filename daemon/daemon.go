@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -108,8 +109,16 @@ type Daemon struct {
 	// Telemetry serves /metrics and /healthz; nil when
 	// telemetry.bind_port is 0.
 	Telemetry *telemetry.Server
-	bans      *defender.Persist
-	log       *slog.Logger
+	// LogLevel, when set (serve sets it), is the level of the daemon's
+	// log, which a reload changes (log.level).
+	LogLevel *slog.LevelVar
+	bans     *defender.Persist
+	log      *slog.Logger
+	limits   *defender.Limits
+	// applied is the configuration in force: Config with what reloads
+	// changed (Settings' live keys); Config stays the one started with.
+	applied  atomic.Pointer[config.Config]
+	reloadMu sync.Mutex
 }
 
 // defenderConfig converts common.defender (validated by config).
@@ -144,6 +153,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		return nil, err
 	}
 	d := &Daemon{Directory: dir, Config: cfg, log: log}
+	d.applied.Store(cfg)
+	d.limits = &defender.Limits{MaxTotal: cfg.Common.MaxTotalConnections, MaxPerHost: cfg.Common.MaxPerHostConnections}
 	ctx := context.Background()
 	d.Defender = defender.New(defenderConfig(cfg.Common.Defender), nil)
 	d.Defender.OnBan = func(ip netip.Addr, until time.Time) {
@@ -169,7 +180,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		Audit:       d.Audit,
 		Defender:    d.Defender,
 		Metrics:     d.Metrics,
-		Limits:      &defender.Limits{MaxTotal: cfg.Common.MaxTotalConnections, MaxPerHost: cfg.Common.MaxPerHostConnections},
+		Limits:      d.limits,
 		RoleLimits:  roleLimits(cfg.Common),
 		// sftpd's key: SFTP is the protocol that opens many files at
 		// once; FTP holds one transfer per control connection.
@@ -287,7 +298,6 @@ func ftpdConfig(cfg *config.Config, log *slog.Logger) ftpd.Config {
 		DisableActiveMode:  f.DisableActiveMode,
 		CertificateFile:    f.CertificateFile,
 		CertificateKeyFile: f.CertificateKeyFile,
-		IdleTimeout:        time.Duration(cfg.Common.IdleTimeout) * time.Minute,
 		LoginGraceTime:     time.Duration(cfg.SFTPD.LoginGraceTime) * time.Second,
 		Proxy:              proxyPolicy(cfg.Common, log),
 	}
@@ -352,8 +362,9 @@ func (d *Daemon) Run(ctx context.Context) {
 	d.notify("READY=1")
 	<-ctx.Done()
 	d.notify("STOPPING=1")
-	d.log.Info("shutting down", "grace_time_s", d.Config.Common.GraceTime)
-	grace, cancel := context.WithTimeout(context.Background(), time.Duration(d.Config.Common.GraceTime)*time.Second)
+	graceTime := d.applied.Load().Common.GraceTime
+	d.log.Info("shutting down", "grace_time_s", graceTime)
+	grace, cancel := context.WithTimeout(context.Background(), time.Duration(graceTime)*time.Second)
 	defer cancel()
 	// Both protocols wind down together, within the same grace time: each
 	// server stops accepting and closes what has not logged in; the
@@ -377,7 +388,8 @@ func (d *Daemon) Run(ctx context.Context) {
 }
 
 // housekeeping shares the defender's state with the CLI (and applies the
-// unbans it queued) at every poll, and applies the audit retention daily.
+// unbans it queued) and reloads the FTPS certificates changed on disk at
+// every poll, and applies the audit retention daily.
 func (d *Daemon) housekeeping(ctx context.Context, poll time.Duration) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
@@ -395,9 +407,10 @@ func (d *Daemon) housekeeping(ctx context.Context, poll time.Duration) {
 		for _, ip := range unbanned {
 			d.log.Info("address unbanned", "ip", ip.String())
 		}
+		d.checkCertificates()
 		if time.Since(pruned) > 24*time.Hour {
 			pruned = time.Now()
-			cutoff := pruned.AddDate(0, 0, -d.Config.Audit.RetentionDays)
+			cutoff := pruned.AddDate(0, 0, -d.applied.Load().Audit.RetentionDays)
 			if n, err := audit.Prune(ctx, d.Store.DB(), cutoff); err != nil && ctx.Err() == nil {
 				d.log.Error("audit retention failed", "err", err)
 			} else if n > 0 {

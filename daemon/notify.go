@@ -14,9 +14,9 @@ import (
 // to the leading NUL byte of the abstract namespace itself.
 //
 // States sent: READY=1 once every listener is bound and serving,
-// STOPPING=1 when shutdown begins. A SIGHUP reload, when it exists, must
-// send RELOADING=1 (with MONOTONIC_USEC, which systemd 253+ requires for
-// Type=notify-reload) before reloading and READY=1 after.
+// STOPPING=1 when shutdown begins, and around a reload (ReloadFile)
+// RELOADING=1 with MONOTONIC_USEC (which systemd 253+ requires for
+// Type=notify-reload) before and READY=1 after.
 func Notify(state string) error {
 	name := os.Getenv("NOTIFY_SOCKET")
 	if name == "" {

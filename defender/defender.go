@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -61,7 +62,7 @@ type host struct {
 
 // Defender keeps the scores and bans, bounded by the entries limits.
 type Defender struct {
-	cfg Config
+	cfg atomic.Pointer[Config] // replaced whole by Reconfigure
 	now func() time.Time
 
 	mu    sync.Mutex
@@ -77,17 +78,37 @@ func New(cfg Config, now func() time.Time) *Defender {
 	if now == nil {
 		now = time.Now
 	}
+	d := &Defender{now: now, hosts: map[netip.Addr]*host{}}
+	d.Reconfigure(cfg)
+	return d
+}
+
+// Reconfigure replaces the settings (a configuration reload). Scores and
+// bans already counted stay, except those of addresses the safelist now
+// holds, which are forgotten (as Restore skips them at start); the new
+// scores, threshold and ban time apply from the next event.
+func (d *Defender) Reconfigure(cfg Config) {
 	if cfg.EntriesHardLimit <= 0 {
 		cfg.EntriesHardLimit = 150
 	}
 	if cfg.EntriesSoftLimit <= 0 || cfg.EntriesSoftLimit > cfg.EntriesHardLimit {
 		cfg.EntriesSoftLimit = cfg.EntriesHardLimit * 2 / 3
 	}
-	return &Defender{cfg: cfg, now: now, hosts: map[netip.Addr]*host{}}
+	d.cfg.Store(&cfg)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for ip := range d.hosts {
+		if d.safe(ip) {
+			delete(d.hosts, ip)
+		}
+	}
 }
 
+// conf is the settings in force.
+func (d *Defender) conf() *Config { return d.cfg.Load() }
+
 // Enabled reports whether scores are kept at all.
-func (d *Defender) Enabled() bool { return d != nil && d.cfg.Enabled }
+func (d *Defender) Enabled() bool { return d != nil && d.conf().Enabled }
 
 // AddrOf extracts the IP of a remote address ("1.2.3.4:5678").
 func AddrOf(a net.Addr) netip.Addr {
@@ -102,7 +123,7 @@ func AddrOf(a net.Addr) netip.Addr {
 }
 
 func (d *Defender) safe(ip netip.Addr) bool {
-	for _, p := range d.cfg.Safelist {
+	for _, p := range d.conf().Safelist {
 		if p.Contains(ip) {
 			return true
 		}
@@ -134,16 +155,16 @@ func (d *Defender) BannedUntil(ip netip.Addr) time.Time {
 	return time.Time{}
 }
 
-func (d *Defender) score(e Event) int {
+func (c *Config) score(e Event) int {
 	switch e {
 	case LoginUnknown:
-		return d.cfg.ScoreInvalid
+		return c.ScoreInvalid
 	case LoginFailed:
-		return d.cfg.ScoreValid
+		return c.ScoreValid
 	case LimitExceeded:
-		return d.cfg.ScoreLimitExceeded
+		return c.ScoreLimitExceeded
 	case NoAuth:
-		return d.cfg.ScoreNoAuth
+		return c.ScoreNoAuth
 	}
 	return 0
 }
@@ -153,7 +174,8 @@ func (d *Defender) Add(ip netip.Addr, e Event) bool {
 	if !d.Enabled() || !ip.IsValid() || d.safe(ip) {
 		return false
 	}
-	score := d.score(e)
+	cfg := d.conf() // one version of the settings for the whole event
+	score := cfg.score(e)
 	if score <= 0 {
 		return false
 	}
@@ -170,16 +192,16 @@ func (d *Defender) Add(ip netip.Addr, e Event) bool {
 		d.mu.Unlock()
 		return true
 	}
-	h.events = append(prune(h.events, now.Add(-d.cfg.ObservationTime)), event{at: now, score: score})
+	h.events = append(prune(h.events, now.Add(-cfg.ObservationTime)), event{at: now, score: score})
 	total := 0
 	for _, ev := range h.events {
 		total += ev.score
 	}
 	var until time.Time
-	if total >= d.cfg.Threshold {
-		ban := d.cfg.BanTime
+	if total >= cfg.Threshold {
+		ban := cfg.BanTime
 		for range h.bans {
-			ban += ban * time.Duration(d.cfg.BanTimeIncrement) / 100
+			ban += ban * time.Duration(cfg.BanTimeIncrement) / 100
 		}
 		h.bans++
 		h.events = nil
@@ -206,7 +228,8 @@ func prune(evs []event, since time.Time) []event {
 // hard limit, entries are dropped down to the soft limit, expired and
 // unbanned ones first, then the least recently seen.
 func (d *Defender) trim(now time.Time) {
-	if len(d.hosts) <= d.cfg.EntriesHardLimit {
+	cfg := d.conf()
+	if len(d.hosts) <= cfg.EntriesHardLimit {
 		return
 	}
 	type kv struct {
@@ -227,7 +250,7 @@ func (d *Defender) trim(now time.Time) {
 		}
 		return a.seen.Compare(b.seen)
 	})
-	for _, e := range all[:len(all)-d.cfg.EntriesSoftLimit] {
+	for _, e := range all[:len(all)-cfg.EntriesSoftLimit] {
 		delete(d.hosts, e.ip)
 	}
 }
@@ -263,7 +286,7 @@ func (d *Defender) Hosts() []Host {
 		if now.Before(h.bannedUntil) {
 			hh.BannedUntil = h.bannedUntil
 		}
-		for _, ev := range prune(h.events, now.Add(-d.cfg.ObservationTime)) {
+		for _, ev := range prune(h.events, now.Add(-d.conf().ObservationTime)) {
 			hh.Score += ev.score
 		}
 		if hh.Score == 0 && hh.BannedUntil.IsZero() {

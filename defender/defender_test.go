@@ -131,3 +131,59 @@ func TestLimits(t *testing.T) {
 	r2()
 	r3()
 }
+
+// Reconfigure: a lower threshold applies from the next event, a safelisted
+// address loses its ban, and readers may run meanwhile (-race).
+func TestReconfigure(t *testing.T) {
+	c := &clock{time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	d := New(testConfig(), c.now)
+	ip, other := netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("192.0.2.7")
+	for range 7 {
+		d.Add(other, LoginUnknown)
+	}
+	d.Add(other, LoginFailed)
+	if !d.IsBanned(other) {
+		t.Fatal("not banned at the threshold")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 1000 {
+			d.IsBanned(ip)
+			d.Add(netip.MustParseAddr("127.0.0.9"), LoginUnknown)
+		}
+	}()
+	cfg := testConfig()
+	cfg.Threshold = 4
+	cfg.Safelist = append(cfg.Safelist, netip.MustParsePrefix("192.0.2.0/24"))
+	d.Reconfigure(cfg)
+	<-done
+	if d.IsBanned(other) {
+		t.Error("an address now safelisted is still banned")
+	}
+	if d.Add(ip, LoginUnknown) || !d.Add(ip, LoginUnknown) {
+		t.Error("the new threshold (4) did not ban at 2 × 2")
+	}
+	off := testConfig()
+	off.Enabled = false
+	d.Reconfigure(off)
+	if d.Enabled() || d.IsBanned(ip) {
+		t.Error("a disabled defender still bans")
+	}
+}
+
+func TestLimitsSet(t *testing.T) {
+	l := &Limits{MaxTotal: 0, MaxPerHost: 3}
+	a := netip.MustParseAddr("127.0.0.1")
+	r1, _ := l.Admit(a)
+	r2, _ := l.Admit(a)
+	l.Set(0, 1)
+	if _, err := l.Admit(a); err != ErrTooManyFromHost {
+		t.Fatalf("above the lowered limit: %v", err)
+	}
+	r1()
+	r2()
+	if _, err := l.Admit(a); err != nil {
+		t.Fatalf("within the lowered limit: %v", err)
+	}
+}

@@ -16,6 +16,7 @@ var (
 // Limits counts open connections against common.max_total_connections and
 // common.max_per_host_connections (0 = unlimited), across protocols.
 type Limits struct {
+	// The limits; once the Limits are in use, change them with Set only.
 	MaxTotal, MaxPerHost int
 
 	mu     sync.Mutex
@@ -50,6 +51,15 @@ func (l *Limits) Admit(ip netip.Addr) (release func(), err error) {
 			}
 		})
 	}, nil
+}
+
+// Set changes the limits (a configuration reload). Connections already
+// counted stay open even above the new limits; new ones are admitted
+// against them.
+func (l *Limits) Set(maxTotal, maxPerHost int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.MaxTotal, l.MaxPerHost = maxTotal, maxPerHost
 }
 
 // Open is the number of connections counted.

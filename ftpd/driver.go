@@ -19,11 +19,12 @@ import (
 // binding is ftpserverlib's MainDriver for one listening socket: TLS mode,
 // passive address and certificate are per binding.
 type binding struct {
-	srv *Server
-	cfg Binding
-	tls *tls.Config
-	ln  net.Listener // the TCP listener (a *ctrlListener)
-	ftp *ftpserver.FtpServer
+	srv  *Server
+	cfg  Binding
+	tls  *tls.Config // for the binding's life; its certificate is cert's
+	cert bindingCert
+	ln   net.Listener // the TCP listener (a *ctrlListener)
+	ftp  *ftpserver.FtpServer
 }
 
 var (
@@ -74,10 +75,11 @@ func (b *binding) GetSettings() (*ftpserver.Settings, error) {
 		// The listener hands out TLS connections (ctrlListener).
 		tlsReq = ftpserver.ImplicitEncryption
 	}
-	idle := math.MaxInt32 // common.idle_timeout 0: none (the library's 0 means 900 s)
-	if t := b.srv.cfg.IdleTimeout; t > 0 {
-		idle = int(t.Seconds())
-	}
+	// The library's idle timeout is off (its 0 would mean 900 s): the
+	// service enforces common.idle_timeout over every protocol, and a
+	// reload changes it there; before the login, sftpd.login_grace_time
+	// bounds a control connection.
+	idle := math.MaxInt32
 	st := &ftpserver.Settings{
 		Listener:          b.ln,
 		PublicHost:        b.cfg.ForcePassiveIP,

@@ -47,7 +47,6 @@ type Config struct {
 	// The default certificate pair, generated (self-signed) when both files
 	// are absent.
 	CertificateFile, CertificateKeyFile string
-	IdleTimeout                         time.Duration // 0: none
 	// LoginGraceTime is how long a control connection may stay without
 	// logging in (sftpd.login_grace_time, shared with SFTP); 0: no limit.
 	LoginGraceTime time.Duration
@@ -73,6 +72,8 @@ type Server struct {
 	// passiveUnused is how long a passive listener waits for its data
 	// connection (passiveUnusedTimeout; tests shorten it).
 	passiveUnused time.Duration
+
+	certMu sync.Mutex // one certificate reload at a time
 }
 
 // control is one control connection, from accept until the end of its
@@ -110,11 +111,13 @@ func New(cfg Config, svc *service.Service) (*Server, error) {
 	// warning; our own log says what happened in users' words, so only
 	// its errors are kept.
 	s.libLog = slog.New(minLevel{s.log.Handler().WithAttrs([]slog.Attr{slog.String("component", "ftpserverlib")}), slog.LevelError})
-	// One tls.Config per certificate, shared by the control and data
-	// connections of every binding that uses it: Go's server then accepts
-	// on a data connection the session ticket issued on the control
-	// connection, which is the TLS session reuse FileZilla checks for.
-	configs := map[[2]string]*tls.Config{}
+	// One tls.Config per binding, shared by its control and data
+	// connections: Go's server then accepts on a data connection the
+	// session ticket issued on the control connection, which is the TLS
+	// session reuse FileZilla checks for. The certificate is read at each
+	// handshake (GetCertificate), so a reload replaces it under the same
+	// tls.Config: sessions already open, and their data connections, go on.
+	loaded := map[certPair]*loadedCert{}
 	for i, b := range cfg.Bindings {
 		if b.TLSMode < TLSOptional || b.TLSMode > TLSImplicit {
 			return nil, fmt.Errorf("ftpd: binding %s: tls_mode %d is not 0, 1 or 2", b.Address, b.TLSMode)
@@ -125,29 +128,21 @@ func New(cfg Config, svc *service.Service) (*Server, error) {
 				return nil, fmt.Errorf("ftpd: bindings[%d].force_passive_ip %q: an IPv4 address is needed", i, b.ForcePassiveIP)
 			}
 		}
-		pair := [2]string{cfg.CertificateFile, cfg.CertificateKeyFile}
-		own := b.CertificateFile != ""
-		if own {
-			pair = [2]string{b.CertificateFile, b.CertificateKeyFile}
-		}
-		tc := configs[pair]
-		if tc == nil {
-			var cert tls.Certificate
+		pair := cfg.pairOf(b)
+		lc := loaded[pair]
+		if lc == nil {
+			// A certificate configured for one binding is a real one:
+			// generating a self-signed one in its place would hide a typo.
 			var err error
-			if own {
-				// A certificate configured for one binding is a real one:
-				// generating a self-signed one in its place would hide a typo.
-				cert, err = tls.LoadX509KeyPair(pair[0], pair[1])
-			} else {
-				cert, err = loadOrCreateCert(pair[0], pair[1])
-			}
-			if err != nil {
+			if lc, err = loadCert(pair, !pair.own); err != nil {
 				return nil, fmt.Errorf("ftpd: %w", err)
 			}
-			tc = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-			configs[pair] = tc
+			loaded[pair] = lc
 		}
-		s.bindings = append(s.bindings, &binding{srv: s, cfg: b, tls: tc})
+		bd := &binding{srv: s, cfg: b}
+		bd.cert.set(pair, lc)
+		bd.tls = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: bd.cert.get}
+		s.bindings = append(s.bindings, bd)
 	}
 	return s, nil
 }

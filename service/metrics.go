@@ -61,7 +61,7 @@ func metricProtocol(p string) string { return strings.ToLower(p) }
 
 // count derives the metrics of one audited operation.
 func (c *Conn) count(action string, bytes int64, d time.Duration, err error) {
-	m, proto := c.svc.opts.Metrics, metricProtocol(c.Protocol)
+	m, proto := c.svc.o().Metrics, metricProtocol(c.Protocol)
 	if errors.Is(err, vfs.ErrName) {
 		m.NameRefused(proto)
 	}

@@ -122,7 +122,7 @@ type transfers struct{ open, handles atomic.Int32 }
 
 // hold takes one of the connection's handles for op on p.
 func (c *Conn) hold(op, p string) error {
-	max := int32(c.svc.opts.MaxOpenHandles)
+	max := int32(c.svc.o().MaxOpenHandles)
 	if n := c.transfers.handles.Add(1); max > 0 && n > max {
 		c.transfers.handles.Add(-1)
 		return c.check(op, p, &vfs.PathError{Op: op, Path: p, Err: vfs.ErrLimit, Limit: int64(max)})

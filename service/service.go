@@ -66,7 +66,7 @@ type RoleLimits struct {
 type Service struct {
 	dir     Directory
 	storage *vfs.Storage
-	opts    Options
+	opts    atomic.Pointer[Options] // replaced whole by Reconfigure
 	log     *slog.Logger
 
 	mu     sync.Mutex
@@ -104,7 +104,41 @@ func New(dir Directory, storage *vfs.Storage, opts Options) *Service {
 	if opts.Metrics == nil {
 		opts.Metrics = noMetrics{}
 	}
-	return &Service{dir: dir, storage: storage, opts: opts, log: opts.Logger, conns: map[uint64]*Conn{}}
+	s := &Service{dir: dir, storage: storage, log: opts.Logger, conns: map[uint64]*Conn{}}
+	s.opts.Store(&opts)
+	return s
+}
+
+// o is the options in force: read once per decision, so that a reload
+// (Reconfigure) never mixes two versions in one.
+func (s *Service) o() *Options { return s.opts.Load() }
+
+// Reconfigure applies the options that may change while the service runs
+// (a configuration reload): Layout, FS, IdleTimeout, RoleLimits and
+// MaxOpenHandles. Logger, Audit, Defender, Limits and Metrics are the
+// service's for its life (the defender and the limits have setters of
+// their own). The open connections get their new upload options at once
+// (an upload in progress keeps those it began with); their trees are
+// rebuilt with the new layout by the next Refresh(ctx, true), which the
+// caller runs.
+func (s *Service) Reconfigure(opts Options) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := *s.o()
+	next.Layout, next.FS, next.IdleTimeout = opts.Layout, opts.FS, opts.IdleTimeout
+	next.RoleLimits, next.MaxOpenHandles = opts.RoleLimits, opts.MaxOpenHandles
+	s.opts.Store(&next)
+	for _, c := range s.conns {
+		c.FS.SetOptions(next.fsOptions(c.Account()))
+	}
+}
+
+// fsOptions are the vfs options of one login's connection.
+func (o *Options) fsOptions(a auth.Account) vfs.Options {
+	fs := o.FS
+	fs.MaxFileSize = o.RoleLimits[a.Role].MaxUploadFileSize
+	fs.Owner = a.Login
+	return fs
 }
 
 // Logger is the service's logger, for the protocol servers.
@@ -139,7 +173,7 @@ func (c *Conn) Log() *slog.Logger {
 // operation of both protocols passes through.
 func (c *Conn) Audit(action, path, target string, bytes int64, d time.Duration, err error) {
 	c.count(action, bytes, d, err)
-	if c.svc.opts.Audit == nil {
+	if c.svc.o().Audit == nil {
 		return
 	}
 	a := c.account.Load()
@@ -147,7 +181,7 @@ func (c *Conn) Audit(action, path, target string, bytes int64, d time.Duration, 
 	if err != nil {
 		result = err.Error()
 	}
-	c.svc.opts.Audit.Record(audit.Event{Login: a.Login, Role: a.Role, Remote: c.Remote, Protocol: c.Protocol,
+	c.svc.o().Audit.Record(audit.Event{Login: a.Login, Role: a.Role, Remote: c.Remote, Protocol: c.Protocol,
 		Action: action, Path: path, Target: target, Bytes: bytes, Duration: d, Result: result})
 }
 
@@ -158,7 +192,7 @@ func (c *Conn) Close() {
 		c.svc.mu.Lock()
 		delete(c.svc.conns, c.ID)
 		c.svc.mu.Unlock()
-		c.svc.opts.Metrics.ConnClosed(metricProtocol(c.Protocol))
+		c.svc.o().Metrics.ConnClosed(metricProtocol(c.Protocol))
 		c.FS.Close()
 		c.Log().Info("logout", "duration", time.Since(c.Started).Round(time.Millisecond).String())
 	})
@@ -188,7 +222,7 @@ func (s *Service) CheckLoginConnections(a auth.Account) error {
 }
 
 func (s *Service) checkLoginConnections(a auth.Account) error {
-	max := s.opts.RoleLimits[a.Role].MaxConnections
+	max := s.o().RoleLimits[a.Role].MaxConnections
 	if max <= 0 {
 		return nil
 	}
@@ -250,18 +284,18 @@ func (s *Service) authFailed(ctx context.Context, protocol, remote, login, metho
 	if errors.Is(err, auth.ErrDisabled) || errors.Is(err, auth.ErrExpired) {
 		result = LoginRefused
 	}
-	s.opts.Metrics.Login(metricProtocol(protocol), result)
+	s.o().Metrics.Login(metricProtocol(protocol), result)
 	s.log.Warn("login failed", "protocol", protocol, "remote", remote, "login", login, "method", method, "reason", err.Error())
-	s.opts.Audit.Record(audit.Event{Login: login, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
-	if !s.opts.Defender.Enabled() {
+	s.o().Audit.Record(audit.Event{Login: login, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
+	if !s.o().Defender.Enabled() {
 		return
 	}
 	ev := defender.LoginFailed
 	if known, kerr := s.dir.LoginKnown(ctx, login); kerr == nil && !known {
 		ev = defender.LoginUnknown
 	}
-	if ip := hostOf(remote); s.opts.Defender.Add(ip, ev) {
-		s.log.Warn("address banned", "remote", ip.String(), "until", s.opts.Defender.BannedUntil(ip).Format(time.RFC3339))
+	if ip := hostOf(remote); s.o().Defender.Add(ip, ev) {
+		s.log.Warn("address banned", "remote", ip.String(), "until", s.o().Defender.BannedUntil(ip).Format(time.RFC3339))
 	}
 }
 
@@ -280,13 +314,13 @@ var ErrBanned = catalogue.Error(catalogue.Banned)
 // caller must call release when the connection ends.
 func (s *Service) Admit(remote net.Addr) (release func(), err error) {
 	ip := defender.AddrOf(remote)
-	if s.opts.Defender.IsBanned(ip) {
+	if s.o().Defender.IsBanned(ip) {
 		return nil, ErrBanned
 	}
-	if s.opts.Limits == nil {
+	if s.o().Limits == nil {
 		return func() {}, nil
 	}
-	release, err = s.opts.Limits.Admit(ip)
+	release, err = s.o().Limits.Admit(ip)
 	if err != nil {
 		// One client over the limits retries at once, in a loop: a line
 		// a second says so, with the count of those not logged.
@@ -297,7 +331,7 @@ func (s *Service) Admit(remote net.Addr) (release func(), err error) {
 		// tool opening more connections than the limit is refused, not
 		// banned.
 		if !s.loggedInFrom(ip) {
-			s.opts.Defender.Add(ip, defender.LimitExceeded)
+			s.o().Defender.Add(ip, defender.LimitExceeded)
 		}
 	}
 	return release, err
@@ -317,11 +351,11 @@ func (s *Service) loggedInFrom(ip netip.Addr) bool {
 
 // NoAuth scores a connection that ended without trying to authenticate.
 func (s *Service) NoAuth(remote net.Addr) {
-	s.opts.Defender.Add(defender.AddrOf(remote), defender.NoAuth)
+	s.o().Defender.Add(defender.AddrOf(remote), defender.NoAuth)
 }
 
 // Defender is the shared defender (nil when disabled).
-func (s *Service) Defender() *defender.Defender { return s.opts.Defender }
+func (s *Service) Defender() *defender.Defender { return s.o().Defender }
 
 // Open turns a verified account into a connection: its tree is built once
 // here (not per request) and rebuilt only when the directory changes.
@@ -331,32 +365,43 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 		s.log.Warn("login refused", "protocol", protocol, "remote", remote, "login", a.Login, "reason", err.Error())
 		return nil, err
 	}
-	tree, err := s.tree(ctx, a)
+	opts := s.o()
+	tree, err := BuildTree(ctx, s.dir, opts.Layout, a)
 	if err != nil {
 		s.log.Error("login refused: tree not built", "protocol", protocol, "remote", remote, "login", a.Login, "err", err)
 		return nil, err
 	}
-	fsOpts := s.opts.FS
-	fsOpts.MaxFileSize = s.opts.RoleLimits[a.Role].MaxUploadFileSize
-	fsOpts.Owner = a.Login
 	c := &Conn{
 		ID: s.nextID.Add(1), Protocol: protocol, Remote: remote,
-		FS: s.storage.NewFS(tree, fsOpts), Started: time.Now(), svc: s, kick: kick,
+		FS: s.storage.NewFS(tree, opts.fsOptions(a)), Started: time.Now(), svc: s, kick: kick,
 	}
 	c.account.Store(&a)
 	s.mu.Lock()
+	if now := s.o(); now != opts {
+		// A reload came while the tree was built: this connection was not
+		// registered for Reconfigure to see, so it takes the new options
+		// here, and its tree is rebuilt below.
+		c.FS.SetOptions(now.fsOptions(a))
+	}
 	if err := s.checkLoginConnections(a); err != nil {
 		s.mu.Unlock()
 		c.FS.Close()
-		s.opts.Metrics.Login(metricProtocol(protocol), LoginRefused)
+		s.o().Metrics.Login(metricProtocol(protocol), LoginRefused)
 		s.log.Warn("login refused", "protocol", protocol, "remote", remote, "login", a.Login, "reason", err.Error())
-		s.opts.Audit.Record(audit.Event{Login: a.Login, Role: a.Role, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
+		s.o().Audit.Record(audit.Event{Login: a.Login, Role: a.Role, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
 		return nil, err
 	}
 	s.conns[c.ID] = c
+	stale := s.o() != opts
 	s.mu.Unlock()
-	s.opts.Metrics.ConnOpened(metricProtocol(protocol))
-	s.opts.Metrics.Login(metricProtocol(protocol), LoginOK)
+	if stale {
+		if t, err := s.tree(ctx, a); err == nil {
+			c.FS.SetTree(t)
+			tree = t
+		}
+	}
+	s.o().Metrics.ConnOpened(metricProtocol(protocol))
+	s.o().Metrics.Login(metricProtocol(protocol), LoginOK)
 	c.Log().Info("login", "mounts", len(tree.Mounts()))
 	c.Audit(audit.Login, "", "", 0, 0, nil)
 	return c, nil
@@ -364,7 +409,7 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 
 // Tree builds the tree an account sees (also for `dossierd tree`).
 func (s *Service) tree(ctx context.Context, a auth.Account) (*vfs.Tree, error) {
-	return BuildTree(ctx, s.dir, s.opts.Layout, a)
+	return BuildTree(ctx, s.dir, s.o().Layout, a)
 }
 
 // BuildTree builds the tree of one account from the directory.
@@ -462,7 +507,7 @@ func (s *Service) Watch(ctx context.Context, interval time.Duration) {
 	}
 	last, err := s.dir.Generation(ctx)
 	if err == nil {
-		s.opts.Metrics.DirectoryGeneration(last)
+		s.o().Metrics.DirectoryGeneration(last)
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -477,7 +522,7 @@ func (s *Service) Watch(ctx context.Context, interval time.Duration) {
 			s.log.Error("directory poll failed", "err", err)
 			continue
 		}
-		s.opts.Metrics.DirectoryGeneration(gen)
+		s.o().Metrics.DirectoryGeneration(gen)
 		s.Refresh(ctx, gen != last)
 		last = gen
 	}
@@ -487,11 +532,12 @@ func (s *Service) Watch(ctx context.Context, interval time.Duration) {
 // the open connections.
 func (s *Service) Refresh(ctx context.Context, changed bool) {
 	now := time.Now()
+	idle := s.o().IdleTimeout
 	trees := map[string]*vfs.Tree{}
 	for _, c := range s.Conns() {
 		old := c.Account()
-		if s.opts.IdleTimeout > 0 && now.Sub(c.FS.LastActivity()) > s.opts.IdleTimeout {
-			c.Kick(catalogue.KickIdle.F(int(s.opts.IdleTimeout.Minutes())))
+		if idle > 0 && now.Sub(c.FS.LastActivity()) > idle {
+			c.Kick(catalogue.KickIdle.F(int(idle.Minutes())))
 			continue
 		}
 		if !changed {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -106,10 +107,10 @@ func TestRefresh(t *testing.T) {
 	})
 	// Idle: last activity two hours ago.
 	conns["idle"].FS.Touch()
-	svc.opts.IdleTimeout = time.Nanosecond
+	setIdle(svc, time.Nanosecond)
 	time.Sleep(time.Millisecond)
 	conns["umbrella"].FS.Touch()
-	svc.opts.IdleTimeout = time.Hour
+	setIdle(svc, time.Hour)
 	svc.Refresh(context.Background(), true)
 
 	want := map[string]string{"acme": "this account was disabled", "globex": "this account was deleted", "initech": "password or keys changed"}
@@ -126,7 +127,7 @@ func TestRefresh(t *testing.T) {
 		t.Errorf("new enrollment not in the open connection's tree: %v", err)
 	}
 	// The idle timeout.
-	svc.opts.IdleTimeout = time.Millisecond
+	setIdle(svc, time.Millisecond)
 	time.Sleep(5 * time.Millisecond)
 	conns["umbrella"].FS.Touch()
 	svc.Refresh(context.Background(), false)
@@ -142,6 +143,69 @@ func TestRefresh(t *testing.T) {
 	if n := len(svc.Conns()); n != 0 {
 		t.Errorf("%d connections still registered", n)
 	}
+}
+
+func setIdle(svc *Service, d time.Duration) {
+	o := *svc.o()
+	o.IdleTimeout = d
+	svc.Reconfigure(o)
+}
+
+// TestReconfigure: new labels reach an open connection's tree at the next
+// Refresh, a new upload limit its next upload, and a login racing the
+// reload gets the new options.
+func TestReconfigure(t *testing.T) {
+	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO", vfs.DefaultUmask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer storage.Close()
+	if err := storage.AccountFolder("client", "C1"); err != nil {
+		t.Fatal(err)
+	}
+	dir := &fakeDir{accounts: map[string]auth.Account{
+		"acme": {Login: "acme", Role: "client", Ref: "C1", PasswordHash: "h1"},
+	}, sessions: map[string][]auth.Session{}}
+	layout := vfs.Layout{Labels: vfs.DefaultLabels, Permissions: vfs.DefaultPermissions(), SharedFolder: "FTPDOSSIERPERSO"}
+	svc := New(dir, storage, Options{Layout: layout, RoleLimits: map[string]RoleLimits{"client": {MaxUploadFileSize: 1 << 20}}})
+	c, err := svc.Open(context.Background(), dir.accounts["acme"], "SFTP", "127.0.0.1:1", func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	personal := "/" + vfs.DefaultLabels.Personal
+	if _, err := c.FS.Stat(personal); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { // logins during the reload (-race)
+		defer close(done)
+		for range 20 {
+			if c2, err := svc.Open(context.Background(), dir.accounts["acme"], "FTP", "127.0.0.1:2", func(string) {}); err == nil {
+				c2.Close()
+			}
+		}
+	}()
+	next := *svc.o()
+	next.Layout.Labels.Personal = "Dossier"
+	next.RoleLimits = map[string]RoleLimits{"client": {MaxUploadFileSize: 10}}
+	svc.Reconfigure(next)
+	svc.Refresh(context.Background(), true)
+	<-done
+	if _, err := c.FS.Stat("/Dossier"); err != nil {
+		t.Errorf("the new label in the open connection: %v", err)
+	}
+	if _, err := c.FS.Stat(personal); err == nil {
+		t.Error("the old label is still there")
+	}
+	u, err := c.FS.Create("/Dossier/big.pdf", vfs.Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.Write(make([]byte, 11)); !errors.Is(err, vfs.ErrTooLarge) {
+		t.Errorf("upload over the new limit: %v", err)
+	}
+	u.Close()
 }
 
 func TestLogThrottle(t *testing.T) {

@@ -49,12 +49,24 @@ type Server struct {
 	log *slog.Logger
 
 	attempts sync.Map // remote address -> struct{}: tried to authenticate
+	// maxChannels is cfg.MaxChannels, changed by SetMaxChannels.
+	maxChannels atomic.Int32
 
 	mu        sync.Mutex
 	listeners []net.Listener
 	conns     map[*conn]struct{}
 	closing   atomic.Bool
 	wg        sync.WaitGroup
+}
+
+// SetMaxChannels changes sftpd.max_channels (a configuration reload): the
+// channels a connection opens from now on are counted against it; those
+// open stay. 0: the default.
+func (s *Server) SetMaxChannels(n int) {
+	if n <= 0 {
+		n = DefaultMaxChannels
+	}
+	s.maxChannels.Store(int32(n))
 }
 
 // New prepares the server: host keys are loaded or generated here, so a
@@ -64,6 +76,7 @@ func New(cfg Config, svc *service.Service) (*Server, error) {
 		cfg.MaxChannels = DefaultMaxChannels
 	}
 	s := &Server{cfg: cfg, svc: svc, log: svc.Logger().With("server", "sftpd"), conns: map[*conn]struct{}{}}
+	s.SetMaxChannels(cfg.MaxChannels)
 	algs := ssh.SupportedAlgorithms() // modern only: no CBC, no DH group1
 	for _, a := range []struct {
 		conf *[]string
@@ -317,8 +330,8 @@ func (s *Server) handle(nc net.Conn) {
 			nch.Reject(ssh.UnknownChannelType, "only SFTP sessions are served")
 			continue
 		}
-		if open.Load() >= int32(s.cfg.MaxChannels) {
-			nch.Reject(ssh.ResourceShortage, catalogue.TooManyChannels.F(s.cfg.MaxChannels))
+		if max := s.maxChannels.Load(); open.Load() >= max {
+			nch.Reject(ssh.ResourceShortage, catalogue.TooManyChannels.F(int(max)))
 			continue
 		}
 		ch, chReqs, err := nch.Accept()

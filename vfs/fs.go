@@ -48,7 +48,7 @@ type Options struct {
 // filename policy, and carried out through os.Root.
 type FS struct {
 	storage *Storage
-	opts    Options
+	opts    atomic.Pointer[Options] // replaced by SetOptions
 	tree    atomic.Pointer[Tree]
 
 	mu      sync.Mutex
@@ -63,14 +63,28 @@ type FS struct {
 
 // NewFS makes the FS of one connection.
 func (s *Storage) NewFS(t *Tree, opts Options) *FS {
-	if opts.Policy == nil {
-		opts.Policy = names.Default()
-	}
-	f := &FS{storage: s, opts: opts, roots: map[string]*os.Root{}, uploads: map[string]*Upload{}, done: make(chan struct{})}
+	f := &FS{storage: s, roots: map[string]*os.Root{}, uploads: map[string]*Upload{}, done: make(chan struct{})}
+	f.SetOptions(opts)
 	f.tree.Store(t)
 	f.Touch()
 	return f
 }
+
+// SetOptions replaces the options (a configuration reload); Owner stays
+// the connection's. An upload in progress keeps the mode and size limit
+// it started with, so a reload never fails a transfer in flight.
+func (f *FS) SetOptions(opts Options) {
+	if opts.Policy == nil {
+		opts.Policy = names.Default()
+	}
+	if cur := f.opts.Load(); cur != nil {
+		opts.Owner = cur.Owner
+	}
+	f.opts.Store(&opts)
+}
+
+// options are the options in force.
+func (f *FS) options() *Options { return f.opts.Load() }
 
 // Tree is the tree in force.
 func (f *FS) Tree() *Tree { return f.tree.Load() }
@@ -177,7 +191,7 @@ func (f *FS) writable(op, vpath string) (Location, *os.Root, error) {
 // checkName applies the filename policy to the last element of a path a
 // write is about to create.
 func (f *FS) checkName(op string, loc Location) error {
-	if err := f.opts.Policy.Check(path.Base(loc.Path)); err != nil {
+	if err := f.options().Policy.Check(path.Base(loc.Path)); err != nil {
 		var ne *names.Error
 		if errors.As(err, &ne) {
 			return &PathError{Op: op, Path: loc.Path, Err: ErrName, Name: ne}

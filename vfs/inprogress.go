@@ -105,7 +105,7 @@ func discard(r io.Reader) (int64, error) { return io.Copy(io.Discard, r) }
 func (f *FS) cancelUploads(loc Location) bool {
 	n := 0
 	for _, u := range f.storage.uploads.to(path.Join(loc.Mount.Dir, loc.Rel)) {
-		if u.fs.opts.Owner == f.opts.Owner {
+		if u.fs.options().Owner == f.options().Owner {
 			u.cancel()
 			n++
 		}
@@ -147,7 +147,7 @@ func (f *FS) clearTemps(op string, loc Location) error {
 		switch u := f.storage.uploads.ofTemp(path.Join(loc.Mount.Dir, rel)); {
 		case u == nil:
 			orphans = append(orphans, rel)
-		case u.fs.opts.Owner == f.opts.Owner:
+		case u.fs.options().Owner == f.options().Owner:
 			mine = append(mine, u)
 		default:
 			return pathErr(op, loc.Path, ErrBusy)

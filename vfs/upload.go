@@ -29,6 +29,10 @@ type Upload struct {
 	tmp       string // temporary file, relative to the mount; "" in direct mode
 	exclusive bool   // the client asked for a new file (O_EXCL): never replace one
 	offset    int64  // for sequential Write (FTP)
+	// The FS's options when the upload began: a reload changes those of
+	// the uploads that begin after it.
+	mode  UploadMode
+	limit int64 // MaxFileSize; 0 = none
 
 	aborted   atomic.Bool
 	cancelled atomic.Bool // the file was deleted while being written
@@ -68,8 +72,9 @@ func (u *Upload) applyTimes() {
 }
 
 func newUpload(f *FS, r *os.Root, loc Location, keep, exclusive bool) (*Upload, error) {
-	u := &Upload{fs: f, root: r, loc: loc, exclusive: exclusive}
-	if f.opts.UploadMode == UploadDirect {
+	opts := f.options()
+	u := &Upload{fs: f, root: r, loc: loc, exclusive: exclusive, mode: opts.UploadMode, limit: opts.MaxFileSize}
+	if u.mode == UploadDirect {
 		flags := os.O_RDWR | os.O_CREATE
 		switch {
 		case exclusive:
@@ -122,7 +127,7 @@ func (u *Upload) startAtSize() error {
 		return err
 	}
 	u.end.Store(fi.Size())
-	if limit := u.fs.opts.MaxFileSize; limit > 0 && fi.Size() > limit {
+	if limit := u.limit; limit > 0 && fi.Size() > limit {
 		return &PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooLarge, Limit: limit}
 	}
 	return nil
@@ -170,7 +175,7 @@ func (u *Upload) WriteAt(p []byte, off int64) (int, error) {
 // check refuses a write of n bytes at off that would pass the size limit
 // or leave a gap wider than MaxWriteGap.
 func (u *Upload) check(off, n int64) error {
-	if limit := u.fs.opts.MaxFileSize; limit > 0 && off+n > limit {
+	if limit := u.limit; limit > 0 && off+n > limit {
 		return &PathError{Op: "upload", Path: u.loc.Path, Err: ErrTooLarge, Limit: limit}
 	}
 	if off > u.end.Load()+MaxWriteGap {
@@ -240,7 +245,7 @@ func (u *Upload) ReadFrom(r io.Reader) (int64, error) {
 	// The size limit narrows the source. A source that is already an
 	// *io.LimitedReader (ftpd's splice chunks) is narrowed in place, as
 	// one LimitedReader, which os.File.ReadFrom still splices from.
-	src, limit := r, u.fs.opts.MaxFileSize
+	src, limit := r, u.limit
 	outer, _ := r.(*io.LimitedReader)
 	var bounded *io.LimitedReader // set when the size limit, not the source, ends this read
 	if limit > 0 {
@@ -360,7 +365,7 @@ func (u *Upload) finish() error {
 	}
 	// Mode 2 publishes what a cut connection left, so the client can
 	// resume; never what a failing disk wrote.
-	publish := failure == nil && (!u.aborted.Load() || u.fs.opts.UploadMode == UploadAtomicWithResume)
+	publish := failure == nil && (!u.aborted.Load() || u.mode == UploadAtomicWithResume)
 	if !publish {
 		u.file.Close()
 		u.root.Remove(u.tmp)

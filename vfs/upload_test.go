@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -14,7 +15,9 @@ import (
 func newLimitedFS(t *testing.T, mode UploadMode, limit int64) (*FS, string) {
 	t.Helper()
 	fs, dir := newTestFS(t, mode)
-	fs.opts.MaxFileSize = limit
+	o := *fs.options()
+	o.MaxFileSize = limit
+	fs.SetOptions(o)
 	return fs, dir
 }
 
@@ -187,4 +190,35 @@ func TestCancelStopsResumeCopy(t *testing.T) {
 	if _, err := fs.Create("/Mes documents/a.pdf", Continue); err == nil {
 		t.Errorf("a resumed upload started after the connection ended")
 	}
+}
+
+// TestSetOptionsSparesUploadInProgress: new options (a reload) apply to
+// the uploads that begin afterwards; one in progress completes under the
+// limit and mode it started with.
+func TestSetOptionsSparesUploadInProgress(t *testing.T) {
+	fs, dir := newLimitedFS(t, UploadAtomic, 100)
+	u, err := fs.Create("/Mes documents/long.pdf", Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := *fs.options()
+	o.MaxFileSize, o.UploadMode = 10, UploadDirect
+	fs.SetOptions(o)
+	if _, err := u.Write(bytes.Repeat([]byte("a"), 50)); err != nil {
+		t.Fatalf("the upload in progress got the new limit: %v", err)
+	}
+	if err := u.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "clients", "C0042", "long.pdf")); err != nil || len(got) != 50 {
+		t.Fatalf("published: %d bytes, %v", len(got), err)
+	}
+	next, err := fs.Create("/Mes documents/next.pdf", Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := next.Write(bytes.Repeat([]byte("b"), 11)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("the next upload: %v, want the new limit", err)
+	}
+	next.Close()
 }

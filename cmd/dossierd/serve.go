@@ -33,7 +33,8 @@ func (c *cli) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := newLogger(os.Stderr, cfg.Log)
+			level := new(slog.LevelVar)
+			log := levelLogger(os.Stderr, cfg.Log, level)
 			tuneGC()
 			if pprofAddr != "" {
 				if err := servePprof(pprofAddr, log); err != nil {
@@ -44,6 +45,7 @@ func (c *cli) serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			d.LogLevel = level
 			if loadDemo {
 				logins, err := demo.Load(cmd.Context(), d.Store, d.Storage.Path())
 				if err != nil {
@@ -53,7 +55,7 @@ func (c *cli) serveCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			ignoreReload(ctx, log)
+			reloadOnHangup(ctx, d, c.configFile)
 			log.Info("dossierd started", "config", cfgSource(cfg.Source), "storage", cfg.Storage.Root, "database", cfg.DataProvider.Name)
 			d.Run(ctx)
 			return nil
@@ -68,8 +70,15 @@ func (c *cli) serveCmd() *cobra.Command {
 // config): every line of a connection carries its conn id, login, role,
 // protocol and remote address (service.Conn.Log), in either format.
 func newLogger(w io.Writer, c config.Log) *slog.Logger {
-	var level slog.Level
-	level.UnmarshalText([]byte(c.Level)) // debug, info, warn, error: slog's own names
+	return levelLogger(w, c, new(slog.LevelVar))
+}
+
+// levelLogger is newLogger whose level is level's, set to log.level here
+// and by each reload.
+func levelLogger(w io.Writer, c config.Log, level *slog.LevelVar) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(c.Level)) // debug, info, warn, error: slog's own names
+	level.Set(l)
 	opts := &slog.HandlerOptions{Level: level}
 	if c.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
@@ -77,11 +86,12 @@ func newLogger(w io.Writer, c config.Log) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// ignoreReload keeps SIGHUP (systemctl reload, after a certificate
-// renewal) from killing the daemon, which is its default action. Reloading
-// is not implemented yet: this is where it goes, between the RELOADING=1
-// and READY=1 notifications (daemon.Notify).
-func ignoreReload(ctx context.Context, log *slog.Logger) {
+// reloadOnHangup reloads the configuration file at each SIGHUP (systemctl
+// reload, a certificate renewal's deploy hook) instead of dying, SIGHUP's
+// default action: daemon.ReloadFile applies what can change live, logs
+// what needs a restart, and refuses a file that does not validate. One
+// reload at a time; signals that arrive meanwhile make one more.
+func reloadOnHangup(ctx context.Context, d *daemon.Daemon, file string) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
@@ -91,7 +101,7 @@ func ignoreReload(ctx context.Context, log *slog.Logger) {
 			case <-ctx.Done():
 				return
 			case <-hup:
-				log.Warn("SIGHUP: reloading is not supported yet; restart dossierd to apply a new configuration or certificate")
+				d.ReloadFile(file) // logged there
 			}
 		}
 	}()
