@@ -525,7 +525,7 @@ func (c *clientHandler) handleCommandsStreamError(err error) bool {
 			c.logger.Info("Client IDLE timeout", "err", err)
 			c.writeMessage(
 				StatusServiceNotAvailable,
-				fmt.Sprintf("command timeout (%d seconds): closing control connection", c.server.settings.IdleTimeout))
+				fmt.Sprintf(Replies.IdleTimeout, c.server.settings.IdleTimeout))
 
 			if errFlush := c.writer.Flush(); errFlush != nil {
 				c.logger.Error("Flush error", "err", errFlush)
@@ -592,14 +592,14 @@ func (c *clientHandler) handleCommand(line string) {
 		if cmdDesc == nil {
 			c.logger.Warn("Unknown command", "command", command)
 			c.setLastCommand(command)
-			c.writeMessage(StatusSyntaxErrorNotRecognised, fmt.Sprintf("Unknown command %#v", command))
+			c.writeMessage(StatusSyntaxErrorNotRecognised, fmt.Sprintf(Replies.UnknownCommand, command))
 
 			return
 		}
 	}
 
 	if c.driver == nil && !cmdDesc.Open {
-		c.writeMessage(StatusNotLoggedIn, "Please login with USER and PASS")
+		c.writeMessage(StatusNotLoggedIn, Replies.NotLoggedIn)
 
 		return
 	}
@@ -644,7 +644,7 @@ func (c *clientHandler) executeCommandFn(cmdDesc *CommandDescription, command, p
 	// Let's prepare to recover in case there's a command error
 	defer func() {
 		if r := recover(); r != nil {
-			c.writeMessage(StatusSyntaxErrorNotRecognised, fmt.Sprintf("Unhandled internal error: %s", r))
+			c.writeMessage(StatusSyntaxErrorNotRecognised, fmt.Sprintf(Replies.InternalError, r))
 			c.logger.Warn(
 				"Internal command handling error",
 				"err", r,
@@ -655,7 +655,7 @@ func (c *clientHandler) executeCommandFn(cmdDesc *CommandDescription, command, p
 	}()
 
 	if err := cmdDesc.Fn(c, param); err != nil {
-		c.writeMessage(StatusSyntaxErrorNotRecognised, fmt.Sprintf("Error: %s", err))
+		c.writeMessage(StatusSyntaxErrorNotRecognised, fmt.Sprintf(Replies.CommandError, err))
 	}
 }
 
@@ -712,13 +712,13 @@ func (c *clientHandler) TransferOpen(info string) (io.ReadWriter, error) {
 			return nil, errNoTransferConnection
 		}
 
-		c.writeMessage(StatusActionNotTaken, errNoTransferConnection.Error())
+		c.writeMessage(StatusActionNotTaken, Replies.NoTransferConnection)
 
 		return nil, errNoTransferConnection
 	}
 
 	if c.isTLSRequired() && !c.HasTLSForTransfers() {
-		c.writeMessage(StatusServiceNotAvailable, errTLSRequired.Error())
+		c.writeMessage(StatusServiceNotAvailable, Replies.TransferTLSRequired)
 
 		return nil, errTLSRequired
 	}
@@ -729,7 +729,7 @@ func (c *clientHandler) TransferOpen(info string) (io.ReadWriter, error) {
 			"Unable to open transfer",
 			"error", err)
 
-		c.writeMessage(StatusCannotOpenDataConnection, err.Error())
+		c.writeMessage(StatusCannotOpenDataConnection, fmt.Sprintf(Replies.DataConnFailed, err))
 
 		err = newNetworkError("Unable to open transfer", err)
 
@@ -741,7 +741,7 @@ func (c *clientHandler) TransferOpen(info string) (io.ReadWriter, error) {
 	if c.transferMode == TransferModeDeflate {
 		transferStream, err = newDeflateTransfer(transferStream, c.server.settings.DeflateCompressionLevel)
 		if err != nil {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not switch to deflate mode: %v", err))
+			c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.DeflateFailed, err))
 
 			return nil, fmt.Errorf("could not switch to deflate mode: %w", err)
 		}
@@ -750,7 +750,7 @@ func (c *clientHandler) TransferOpen(info string) (io.ReadWriter, error) {
 	c.isTransferOpen = true
 	c.transfer.SetInfo(info)
 
-	c.writeMessage(StatusFileStatusOK, "Using transfer connection")
+	c.writeMessage(StatusFileStatusOK, Replies.TransferOpen)
 
 	if c.debug {
 		c.logger.Debug(
@@ -826,7 +826,7 @@ func (c *clientHandler) TransferClose(transfer io.ReadWriter, err error) {
 
 	switch {
 	case err == nil && errClose == nil:
-		c.writeMessage(StatusClosingDataConn, "Closing transfer connection")
+		c.writeMessage(StatusClosingDataConn, Replies.TransferClosed)
 	case errClose != nil:
 		c.writeMessage(StatusActionNotTaken, errorMessage(errClose, Replies.TransferFailed))
 	case err != nil:
@@ -910,7 +910,7 @@ func (c *clientHandler) multilineAnswer(code int, message string) func() {
 	c.writeLine(fmt.Sprintf("%d-%s", code, message))
 
 	return func() {
-		c.writeLine(fmt.Sprintf("%d End", code))
+		c.writeLine(fmt.Sprintf("%d %s", code, Replies.FeaturesEnd))
 	}
 }
 

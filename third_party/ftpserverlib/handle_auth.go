@@ -10,7 +10,7 @@ func (c *clientHandler) handleUSER(user string) error {
 	if verifier, ok := c.server.driver.(MainDriverExtensionUserVerifier); ok {
 		err := verifier.PreAuthUser(c, user)
 		if err != nil {
-			c.writeMessage(StatusNotLoggedIn, errorMessage(err, fmt.Sprintf("User rejected: %v", err)))
+			c.writeMessage(StatusNotLoggedIn, errorMessage(err, fmt.Sprintf(Replies.UserRejected, err)))
 			_ = c.disconnect()
 
 			return nil
@@ -18,7 +18,7 @@ func (c *clientHandler) handleUSER(user string) error {
 	}
 
 	if c.isTLSRequired() && !c.HasTLSForControl() {
-		c.writeMessage(StatusServiceNotAvailable, "TLS is required")
+		c.writeMessage(StatusServiceNotAvailable, Replies.TLSRequired)
 		_ = c.disconnect()
 
 		return nil
@@ -51,7 +51,7 @@ func (c *clientHandler) handleUserTLS(user string) bool {
 
 	driver, err := verifier.VerifyConnection(c, user, tlsConn)
 	if err != nil {
-		c.writeMessage(StatusNotLoggedIn, fmt.Sprintf("TLS verification failed: %v", err))
+		c.writeMessage(StatusNotLoggedIn, fmt.Sprintf(Replies.TLSVerifyFailed, err))
 		_ = c.disconnect()
 
 		return true
@@ -60,7 +60,7 @@ func (c *clientHandler) handleUserTLS(user string) bool {
 	if driver != nil {
 		c.user = user
 		c.driver = driver
-		c.writeMessage(StatusUserLoggedIn, "TLS certificate ok, continue")
+		c.writeMessage(StatusUserLoggedIn, Replies.TLSCertOK)
 
 		return true
 	}
@@ -81,18 +81,18 @@ func (c *clientHandler) handlePASS(param string) error {
 
 	switch {
 	case err == nil && c.driver == nil:
-		c.writeMessage(StatusNotLoggedIn, "Unexpected exception (driver is nil)")
+		c.writeMessage(StatusNotLoggedIn, Replies.NoDriver)
 		_ = c.disconnect()
 	case err != nil:
 		if msg == "" {
-			msg = fmt.Sprintf("Authentication error: %v", err)
+			msg = fmt.Sprintf(Replies.AuthError, err)
 		}
 
 		c.writeMessage(StatusNotLoggedIn, msg)
 		_ = c.disconnect()
 	default: // err == nil && c.driver != nil
 		if msg == "" {
-			msg = "Password ok, continue"
+			msg = Replies.PassOK
 		}
 
 		c.writeMessage(StatusUserLoggedIn, msg)

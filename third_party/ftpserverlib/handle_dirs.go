@@ -66,10 +66,10 @@ func (c *clientHandler) handleCWD(param string) error {
 			c.SetPath(pathAbsolute)
 			c.writeMessage(StatusFileOK, Replies.CWD+pathAbsolute)
 		} else {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Can't change directory to %s: Not a Directory", pathAbsolute))
+			c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.CWDNotDir, pathAbsolute))
 		}
 	} else {
-		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("CD issue: %v", err)))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.CWDFailed, err)))
 	}
 
 	return nil
@@ -80,9 +80,9 @@ func (c *clientHandler) handleMKD(param string) error {
 	if err := c.driver.Mkdir(pathAbsolute, 0o755); err == nil {
 		// handleMKD confirms to "quote-doubling"
 		// https://tools.ietf.org/html/rfc959 , page 63
-		c.writeMessage(StatusPathCreated, fmt.Sprintf(`Created dir "%s"`, quoteDoubling(pathAbsolute)))
+		c.writeMessage(StatusPathCreated, fmt.Sprintf(Replies.MKD, quoteDoubling(pathAbsolute)))
 	} else {
-		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf(`Could not create "%s" : %v`, quoteDoubling(pathAbsolute), err)))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf(Replies.MKDFailed, quoteDoubling(pathAbsolute), err)))
 	}
 
 	return nil
@@ -90,7 +90,7 @@ func (c *clientHandler) handleMKD(param string) error {
 
 func (c *clientHandler) handleMKDIR(params string) {
 	if params == "" {
-		c.writeMessage(StatusSyntaxErrorNotRecognised, "Missing path")
+		c.writeMessage(StatusSyntaxErrorNotRecognised, Replies.MissingPath)
 
 		return
 	}
@@ -98,9 +98,9 @@ func (c *clientHandler) handleMKDIR(params string) {
 	p := c.absPath(params)
 
 	if err := c.driver.MkdirAll(p, 0o755); err == nil {
-		c.writeMessage(StatusFileOK, "Created dir "+p)
+		c.writeMessage(StatusFileOK, fmt.Sprintf(Replies.SiteMKDIR, p))
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't create dir %s: %v", p, err))
+		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.SiteMKDIRFailed, p, err))
 	}
 }
 
@@ -116,9 +116,9 @@ func (c *clientHandler) handleRMD(param string) error {
 	}
 
 	if err == nil {
-		c.writeMessage(StatusFileOK, "Deleted dir "+pathAbsolute)
+		c.writeMessage(StatusFileOK, fmt.Sprintf(Replies.RMD, pathAbsolute))
 	} else {
-		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Could not delete dir %s: %v", pathAbsolute, err)))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.RMDFailed, pathAbsolute, err)))
 	}
 
 	return nil
@@ -126,7 +126,7 @@ func (c *clientHandler) handleRMD(param string) error {
 
 func (c *clientHandler) handleRMDIR(params string) {
 	if params == "" {
-		c.writeMessage(StatusSyntaxErrorNotRecognised, "Missing path")
+		c.writeMessage(StatusSyntaxErrorNotRecognised, Replies.MissingPath)
 
 		return
 	}
@@ -134,9 +134,9 @@ func (c *clientHandler) handleRMDIR(params string) {
 	p := c.absPath(params)
 
 	if err := c.driver.RemoveAll(p); err == nil {
-		c.writeMessage(StatusFileOK, "Removed dir "+p)
+		c.writeMessage(StatusFileOK, fmt.Sprintf(Replies.SiteRMDIR, p))
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't remove dir %s: %v", p, err))
+		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.SiteRMDIRFailed, p, err))
 	}
 }
 
@@ -150,14 +150,14 @@ func (c *clientHandler) handleCDUP(_ string) error {
 		c.SetPath(parent)
 		c.writeMessage(StatusFileOK, Replies.CWD+parent)
 	} else {
-		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("CDUP issue: %v", err)))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.CDUPFailed, err)))
 	}
 
 	return nil
 }
 
 func (c *clientHandler) handlePWD(_ string) error {
-	c.writeMessage(StatusPathCreated, fmt.Sprintf(`"%s" is the current directory`, quoteDoubling(c.Path())))
+	c.writeMessage(StatusPathCreated, fmt.Sprintf(Replies.PWD, quoteDoubling(c.Path())))
 
 	return nil
 }
@@ -197,7 +197,7 @@ func (c *clientHandler) handleLIST(param string) error {
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf("Could not list: %v", err)))
+			c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.ListFailed, err)))
 		}
 	}
 
@@ -216,7 +216,7 @@ func (c *clientHandler) handleNLST(param string) error {
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf("Could not list: %v", err)))
+			c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.ListFailed, err)))
 		}
 	}
 
@@ -247,7 +247,7 @@ func (c *clientHandler) dirTransferNLST(writer io.Writer, files []os.FileInfo, p
 
 func (c *clientHandler) handleMLSD(param string) error {
 	if c.server.settings.DisableMLSD && !c.isCommandAborted() {
-		c.writeMessage(StatusSyntaxErrorNotRecognised, "MLSD has been disabled")
+		c.writeMessage(StatusSyntaxErrorNotRecognised, Replies.MLSDDisabled)
 
 		return nil
 	}
@@ -263,7 +263,7 @@ func (c *clientHandler) handleMLSD(param string) error {
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Could not list: %v", err)))
+			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.ListFailed, err)))
 		}
 	}
 

@@ -72,7 +72,7 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 	// If this fail, can stop right here and reset the seek position
 	if err != nil {
 		if !c.isCommandAborted() {
-			c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, "Could not access file: "+err.Error()))
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf(Replies.OpenFailed, err)))
 		}
 
 		c.ctxRest = 0
@@ -89,7 +89,7 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 		if err != nil {
 			// if we are unable to seek we can stop right here and close the file
 			if !c.isCommandAborted() {
-				c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, "Could not seek file: "+err.Error()))
+				c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf(Replies.SeekFailed, err)))
 			}
 			// we can ignore the close error here
 			c.closeUnchecked(file)
@@ -172,14 +172,14 @@ func (c *clientHandler) doFileTransfer(transferConn io.ReadWriter, file io.ReadW
 func (c *clientHandler) handleCOMB(param string) error {
 	if !c.server.settings.EnableCOMB {
 		// if disabled the client should not arrive here as COMB support is not declared in the FEAT response
-		c.writeMessage(StatusCommandNotImplemented, "COMB support is disabled")
+		c.writeMessage(StatusCommandNotImplemented, Replies.COMBDisabled)
 
 		return nil
 	}
 
 	relativePaths, err := unquoteSpaceSeparatedParams(param)
 	if err != nil || len(relativePaths) < 2 {
-		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf("invalid COMB parameters: %v", param))
+		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf(Replies.COMBParams, param))
 
 		return nil //nolint:nilerr
 	}
@@ -194,7 +194,7 @@ func (c *clientHandler) handleCOMB(param string) error {
 	// partial files will be deleted if COMB succeeded
 	_, err = c.driver.Stat(targetPath)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not access file %#v: %v", targetPath, err))
+		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.COMBAccessFailed, targetPath, err))
 
 		return nil
 	}
@@ -214,7 +214,7 @@ func (c *clientHandler) handleCOMB(param string) error {
 func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePaths []string) {
 	file, err := c.getFileHandle(targetPath, fileFlag, 0)
 	if err != nil {
-		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not access file %#v: %v", targetPath, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf(Replies.COMBAccessFailed, targetPath, err))
 
 		return
 	}
@@ -225,7 +225,7 @@ func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePath
 		src, err = c.getFileHandle(partial, os.O_RDONLY, 0)
 		if err != nil {
 			c.closeUnchecked(file)
-			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not access file %#v: %v", partial, err))
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf(Replies.COMBAccessFailed, partial, err))
 
 			return
 		}
@@ -234,7 +234,7 @@ func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePath
 		if err != nil {
 			c.closeUnchecked(src)
 			c.closeUnchecked(file)
-			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not combine file %#v: %v", partial, err))
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf(Replies.COMBFailed, partial, err))
 
 			return
 		}
@@ -244,7 +244,7 @@ func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePath
 		err = c.driver.Remove(partial)
 		if err != nil {
 			c.closeUnchecked(file)
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not delete file %#v after combine: %v", partial, err))
+			c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.COMBDeleteFailed, partial, err))
 
 			return
 		}
@@ -252,7 +252,7 @@ func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePath
 
 	err = file.Close()
 	if err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not close combined file %#v: %v", targetPath, err))
+		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.COMBCloseFailed, targetPath, err))
 
 		return
 	}
@@ -277,7 +277,7 @@ func (c *clientHandler) handleCHMOD(params string) {
 		return
 	}
 
-	c.writeMessage(StatusOK, "SITE CHMOD command successful")
+	c.writeMessage(StatusOK, Replies.SiteCHMOD)
 }
 
 // https://www.raidenftpd.com/en/raiden-ftpd-doc/help-sitecmd.html (wildcard isn't supported)
@@ -285,7 +285,7 @@ func (c *clientHandler) handleCHOWN(params string) {
 	spl := strings.SplitN(params, " ", 3)
 
 	if len(spl) != 2 {
-		c.writeMessage(StatusSyntaxErrorParameters, "bad command")
+		c.writeMessage(StatusSyntaxErrorParameters, Replies.BadCommand)
 
 		return
 	}
@@ -316,7 +316,7 @@ func (c *clientHandler) handleCHOWN(params string) {
 	path := c.absPath(spl[1])
 
 	if err := c.driver.Chown(path, userID, groupID); err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't chown: %v", err))
+		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.ChownFailed, err))
 	} else {
 		c.writeMessage(StatusOK, Replies.Done)
 	}
@@ -328,7 +328,7 @@ func (c *clientHandler) handleSYMLINK(params string) {
 	spl := strings.SplitN(params, " ", 3)
 
 	if len(spl) != 2 {
-		c.writeMessage(StatusSyntaxErrorParameters, "bad command")
+		c.writeMessage(StatusSyntaxErrorParameters, Replies.BadCommand)
 
 		return
 	}
@@ -341,7 +341,7 @@ func (c *clientHandler) handleSYMLINK(params string) {
 		c.writeMessage(StatusCommandNotImplemented, Replies.NotImplemented)
 	} else {
 		if err := symlinkInt.Symlink(oldname, newname); err != nil {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't symlink: %v", err))
+			c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.SymlinkFailed, err))
 		} else {
 			c.writeMessage(StatusOK, Replies.Done)
 		}
@@ -351,9 +351,9 @@ func (c *clientHandler) handleSYMLINK(params string) {
 func (c *clientHandler) handleDELE(param string) error {
 	path := c.absPath(param)
 	if err := c.driver.Remove(path); err == nil {
-		c.writeMessage(StatusFileOK, "Removed file "+path)
+		c.writeMessage(StatusFileOK, fmt.Sprintf(Replies.DELE, path))
 	} else {
-		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Couldn't delete %s: %v", path, err)))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.DELEFailed, path, err)))
 	}
 
 	return nil
@@ -365,7 +365,7 @@ func (c *clientHandler) handleRNFR(param string) error {
 		c.writeMessage(StatusFileActionPending, Replies.RNFR)
 		c.ctxRnfr = path
 	} else {
-		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf("Couldn't access %s: %v", path, err)))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf(Replies.AccessFailed, path, err)))
 	}
 
 	return nil
@@ -379,11 +379,11 @@ func (c *clientHandler) handleRNTO(param string) error {
 			c.writeMessage(StatusFileOK, Replies.RNTO)
 			c.ctxRnfr = ""
 		} else {
-			c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf("Couldn't rename %s to %s: %s",
-				c.ctxRnfr, dst, err.Error())))
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf(Replies.RNTOFailed,
+				c.ctxRnfr, dst, err)))
 		}
 	} else {
-		c.writeMessage(StatusBadCommandSequence, "RNFR is expected before RNTO")
+		c.writeMessage(StatusBadCommandSequence, Replies.RNTOWithoutRNFR)
 	}
 
 	return nil
@@ -402,7 +402,7 @@ func (c *clientHandler) handleRNTO(param string) error {
 // SIZE is allowed in ASCII mode.
 func (c *clientHandler) handleSIZE(param string) error {
 	if c.currentTransferType == TransferTypeASCII && !c.server.settings.DisableASCIIConversion {
-		c.writeMessage(StatusActionNotTaken, "SIZE not allowed in ASCII mode")
+		c.writeMessage(StatusActionNotTaken, Replies.SIZEASCII)
 
 		return nil
 	}
@@ -410,12 +410,12 @@ func (c *clientHandler) handleSIZE(param string) error {
 	path := c.absPath(param)
 	if info, err := c.driver.Stat(path); err == nil {
 		if info.IsDir() {
-			c.writeMessage(StatusActionNotTaken, path+" is a directory")
+			c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.SIZEDir, path))
 		} else {
 			c.writeMessage(StatusFileStatus, strconv.FormatInt(info.Size(), 10))
 		}
 	} else {
-		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf("Couldn't access %s: %v", path, err)))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), errorMessage(err, fmt.Sprintf(Replies.AccessFailed, path, err)))
 	}
 
 	return nil
@@ -426,7 +426,7 @@ func (c *clientHandler) handleSTATFile(param string) error {
 
 	info, err := c.driver.Stat(path)
 	if err != nil {
-		c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf("Could not STAT: %v", err)))
+		c.writeMessage(StatusFileActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.STATFailed, err)))
 
 		return nil
 	}
@@ -450,7 +450,7 @@ func (c *clientHandler) handleSTATFile(param string) error {
 		directory, errOpenFile := c.driver.Open(c.absPath(param))
 
 		if errOpenFile != nil {
-			c.writeMessage(StatusFileActionNotTaken, errorMessage(errOpenFile, fmt.Sprintf("Could not list: %v", errOpenFile)))
+			c.writeMessage(StatusFileActionNotTaken, errorMessage(errOpenFile, fmt.Sprintf(Replies.ListFailed, errOpenFile)))
 
 			return nil
 		}
@@ -466,7 +466,7 @@ func (c *clientHandler) handleSTATFile(param string) error {
 			c.writeLine(" %s" + c.fileStat(f))
 		}
 	} else {
-		c.writeMessage(StatusFileActionNotTaken, errorMessage(errList, fmt.Sprintf("Could not list: %v", errList)))
+		c.writeMessage(StatusFileActionNotTaken, errorMessage(errList, fmt.Sprintf(Replies.ListFailed, errList)))
 	}
 
 	return nil
@@ -474,7 +474,7 @@ func (c *clientHandler) handleSTATFile(param string) error {
 
 func (c *clientHandler) handleMLST(param string) error {
 	if c.server.settings.DisableMLST {
-		c.writeMessage(StatusSyntaxErrorNotRecognised, "MLST has been disabled")
+		c.writeMessage(StatusSyntaxErrorNotRecognised, Replies.MLSTDisabled)
 
 		return nil
 	}
@@ -483,14 +483,14 @@ func (c *clientHandler) handleMLST(param string) error {
 
 	info, err := c.driver.Stat(path)
 	if err == nil {
-		defer c.multilineAnswer(StatusFileOK, "File details")()
+		defer c.multilineAnswer(StatusFileOK, Replies.FileDetails)()
 
 		// Each MLSx entry must start with a space when returned in a multiline answer
 		if err = c.writer.WriteByte(' '); err == nil {
 			err = c.writeMLSxEntry(c.writer, info, c.writableParent(path))
 		}
 	} else {
-		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Could not list: %v", err)))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.ListFailed, err)))
 		err = nil
 	}
 
@@ -501,7 +501,7 @@ func (c *clientHandler) handleALLO(param string) error {
 	// We should probably add a method in the driver
 	size, err := strconv.Atoi(param)
 	if err != nil {
-		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf("Couldn't parse size: %v", err))
+		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf(Replies.ParseSizeFailed, err))
 
 		return nil
 	}
@@ -510,7 +510,7 @@ func (c *clientHandler) handleALLO(param string) error {
 		c.writeMessage(StatusNotImplemented, Replies.NotImplemented)
 	} else {
 		if errAllocate := alloInt.AllocateSpace(size); errAllocate != nil {
-			c.writeMessage(StatusActionNotTaken, errorMessage(errAllocate, fmt.Sprintf("Couldn't alloInt: %v", errAllocate)))
+			c.writeMessage(StatusActionNotTaken, errorMessage(errAllocate, fmt.Sprintf(Replies.ALLOFailed, errAllocate)))
 		} else {
 			c.writeMessage(StatusOK, Replies.Done)
 		}
@@ -522,13 +522,13 @@ func (c *clientHandler) handleALLO(param string) error {
 func (c *clientHandler) handleREST(param string) error {
 	if size, err := strconv.ParseInt(param, 10, 0); err == nil {
 		if c.currentTransferType == TransferTypeASCII {
-			c.writeMessage(StatusSyntaxErrorParameters, "Resuming transfers not allowed in ASCII mode")
+			c.writeMessage(StatusSyntaxErrorParameters, Replies.RESTASCII)
 
 			return nil
 		}
 
 		if c.transferMode == TransferModeDeflate {
-			c.writeMessage(StatusSyntaxErrorParameters, "Resuming transfers not allowed in deflate mode")
+			c.writeMessage(StatusSyntaxErrorParameters, Replies.RESTDeflate)
 
 			return nil
 		}
@@ -536,7 +536,7 @@ func (c *clientHandler) handleREST(param string) error {
 		c.ctxRest = size
 		c.writeMessage(StatusFileActionPending, "OK")
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't parse size: %v", err))
+		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.ParseSizeFailed, err))
 	}
 
 	return nil
@@ -547,7 +547,7 @@ func (c *clientHandler) handleMDTM(param string) error {
 	if info, err := c.driver.Stat(path); err == nil {
 		c.writeMessage(StatusFileStatus, info.ModTime().UTC().Format(dateFormatMLSD))
 	} else {
-		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Couldn't access %s: %s", path, err.Error())))
+		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.AccessFailed, path, err)))
 	}
 
 	return nil
@@ -558,7 +558,7 @@ func (c *clientHandler) handleMFMT(param string) error {
 	params := strings.SplitN(param, " ", 2)
 	if len(params) != 2 {
 		c.writeMessage(StatusSyntaxErrorNotRecognised,
-			"Couldn't set mtime, not enough params, given: "+param,
+			fmt.Sprintf(Replies.MFMTParams, param),
 		)
 
 		return nil
@@ -567,7 +567,7 @@ func (c *clientHandler) handleMFMT(param string) error {
 	mtime, err := time.Parse("20060102150405", params[0])
 	if err != nil {
 		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf(
-			"Couldn't parse mtime, given: %s, err: %v", params[0], err))
+			Replies.MFMTParseFailed, params[0], err))
 
 		return nil
 	}
@@ -576,7 +576,7 @@ func (c *clientHandler) handleMFMT(param string) error {
 
 	if err := c.driver.Chtimes(path, mtime, mtime); err != nil {
 		c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(
-			"Couldn't set mtime %q for %q, err: %v", mtime.Format(time.RFC3339), path, err)))
+			Replies.MFMTFailed, mtime.Format(time.RFC3339), path, err)))
 
 		return nil
 	}
@@ -613,14 +613,14 @@ func (c *clientHandler) handleSHA512(param string) error {
 func (c *clientHandler) handleGenericHash(param string, algo HASHAlgo, isCustomMode bool) error {
 	if !c.server.settings.EnableHASH {
 		// if disabled the client should not arrive here as HASH support is not declared in the FEAT response
-		c.writeMessage(StatusCommandNotImplemented, "File hash support is disabled")
+		c.writeMessage(StatusCommandNotImplemented, Replies.HASHDisabled)
 
 		return nil
 	}
 
 	args, err := unquoteSpaceSeparatedParams(param)
 	if err != nil || len(args) == 0 {
-		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf("invalid HASH parameters: %v", param))
+		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf(Replies.HASHParams, param))
 
 		return nil //nolint:nilerr
 	}
@@ -633,7 +633,7 @@ func (c *clientHandler) handleGenericHash(param string, algo HASHAlgo, isCustomM
 	}
 
 	if !info.Mode().IsRegular() {
-		c.writeMessage(StatusActionNotTakenNoFile, fmt.Sprintf("%v is not a regular file", param))
+		c.writeMessage(StatusActionNotTakenNoFile, fmt.Sprintf(Replies.HASHNotFile, param))
 
 		return nil
 	}
@@ -666,7 +666,7 @@ func (c *clientHandler) handleGenericHash(param string, algo HASHAlgo, isCustomM
 	}
 
 	hashName := getHashName(algo)
-	firstLine := fmt.Sprintf("Computing %v digest", hashName)
+	firstLine := fmt.Sprintf(Replies.HASHComputing, hashName)
 
 	if isCustomMode {
 		c.writeMessage(StatusFileOK, fmt.Sprintf("%v\r\n%v", firstLine, result))

@@ -14,13 +14,13 @@ var errUnknownHash = errors.New("unknown hash algorithm")
 
 func (c *clientHandler) handleAUTH(_ string) error {
 	if tlsConfig, err := c.server.driver.GetTLSConfig(); err == nil {
-		c.writeMessage(StatusAuthAccepted, "AUTH command ok. Expecting TLS Negotiation.")
+		c.writeMessage(StatusAuthAccepted, Replies.AUTH)
 		c.conn = tls.Server(c.conn, tlsConfig)
 		c.reader = bufio.NewReaderSize(c.conn, maxCommandSize)
 		c.writer = bufio.NewWriter(c.conn)
 		c.setTLSForControl(true)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Cannot get a TLS config: %v", err))
+		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.NoTLSConfig, err))
 	}
 
 	return nil
@@ -42,7 +42,7 @@ func (c *clientHandler) handlePBSZ(_ string) error {
 
 func (c *clientHandler) handleSYST(_ string) error {
 	if c.server.settings.DisableSYST {
-		c.writeMessage(StatusCommandNotImplemented, "SYST is disabled")
+		c.writeMessage(StatusCommandNotImplemented, Replies.SYSTDisabled)
 
 		return nil
 	}
@@ -63,7 +63,7 @@ func (c *clientHandler) handleSTAT(param string) error {
 
 func (c *clientHandler) handleSITE(param string) error {
 	if c.server.settings.DisableSite {
-		c.writeMessage(StatusSyntaxErrorNotRecognised, "SITE support is disabled")
+		c.writeMessage(StatusSyntaxErrorNotRecognised, Replies.SITEDisabled)
 
 		return nil
 	}
@@ -101,7 +101,7 @@ func (c *clientHandler) handleSITE(param string) error {
 	case "RMDIR":
 		c.handleRMDIR(params)
 	default:
-		c.writeMessage(StatusSyntaxErrorNotRecognised, "Unknown SITE subcommand: "+cmd)
+		c.writeMessage(StatusSyntaxErrorNotRecognised, fmt.Sprintf(Replies.SITEUnknown, cmd))
 	}
 
 	return nil
@@ -116,30 +116,30 @@ func (c *clientHandler) handleSTATServer() error {
 	defer c.transferMu.Unlock()
 
 	if c.server.settings.DisableSTAT {
-		c.writeMessage(StatusCommandNotImplemented, "STAT is disabled")
+		c.writeMessage(StatusCommandNotImplemented, Replies.STATDisabled)
 
 		return nil
 	}
 
-	defer c.multilineAnswer(StatusSystemStatus, "Server status")()
+	defer c.multilineAnswer(StatusSystemStatus, Replies.ServerStatus)()
 
 	duration := time.Now().UTC().Sub(c.connectedAt)
 	duration -= duration % time.Second
 	c.writeLine(fmt.Sprintf(
-		"Connected to %s from %s for %s",
+		Replies.StatusConnected,
 		c.server.settings.ListenAddr,
 		c.conn.RemoteAddr(),
 		duration,
 	))
 
 	if c.user != "" {
-		c.writeLine("Logged in as " + c.user)
+		c.writeLine(fmt.Sprintf(Replies.StatusLoggedIn, c.user))
 	} else {
-		c.writeLine("Not logged in yet")
+		c.writeLine(Replies.StatusNotLoggedIn)
 	}
 
 	if info := c.GetTranferInfo(); info != "" {
-		c.writeLine("Transfer connection open")
+		c.writeLine(Replies.StatusTransfer)
 		c.writeLine(info)
 	}
 
@@ -163,7 +163,7 @@ func (c *clientHandler) handleOptsHash(args []string) error {
 			c.selectedHashAlgo = value
 			c.writeMessage(StatusOK, args[0])
 		} else {
-			c.writeMessage(StatusSyntaxErrorParameters, "Unknown algorithm, current selection not changed")
+			c.writeMessage(StatusSyntaxErrorParameters, Replies.HashUnknown)
 		}
 
 		return nil
@@ -274,12 +274,12 @@ func (c *clientHandler) handleTYPE(param string) error {
 	switch param {
 	case "I", "L8":
 		c.currentTransferType = TransferTypeBinary
-		c.writeMessage(StatusOK, "Type set to binary")
+		c.writeMessage(StatusOK, Replies.TypeBinary)
 	case "A", "AN", "L7":
 		c.currentTransferType = TransferTypeASCII
-		c.writeMessage(StatusOK, "Type set to ASCII")
+		c.writeMessage(StatusOK, Replies.TypeASCII)
 	default:
-		c.writeMessage(StatusNotImplementedParam, "Unsupported transfer type")
+		c.writeMessage(StatusNotImplementedParam, Replies.TypeUnsupported)
 	}
 
 	return nil
@@ -289,16 +289,16 @@ func (c *clientHandler) handleMODE(param string) error {
 	switch param {
 	case "S":
 		c.transferMode = TransferModeStream
-		c.writeMessage(StatusOK, "Using stream mode")
+		c.writeMessage(StatusOK, Replies.ModeStream)
 	case "Z":
 		if c.server.settings.DeflateCompressionLevel > 0 {
 			c.transferMode = TransferModeDeflate
-			c.writeMessage(StatusOK, "Using deflate mode")
+			c.writeMessage(StatusOK, Replies.ModeDeflate)
 		} else {
-			c.writeMessage(StatusNotImplementedParam, "Unimplemented MODE type")
+			c.writeMessage(StatusNotImplementedParam, Replies.ModeUnimplemented)
 		}
 	default:
-		c.writeMessage(StatusNotImplementedParam, "Unsupported mode")
+		c.writeMessage(StatusNotImplementedParam, Replies.ModeUnsupported)
 	}
 
 	return nil
@@ -312,7 +312,7 @@ func (c *clientHandler) handleQUIT(_ string) error {
 	if quitter, ok := c.server.driver.(MainDriverExtensionQuitMessage); ok {
 		msg = quitter.QuitMessage()
 	} else {
-		msg = "Goodbye"
+		msg = Replies.Goodbye
 	}
 
 	c.writeMessage(StatusClosingControlConn, msg)
@@ -342,11 +342,11 @@ func (c *clientHandler) handleABOR(param string) error {
 		}
 
 		if isOpened {
-			c.writeMessage(StatusTransferAborted, "Connection closed; transfer aborted")
+			c.writeMessage(StatusTransferAborted, Replies.ABORAborted)
 		}
 	}
 
-	c.writeMessage(StatusClosingDataConn, "ABOR successful; closing transfer connection")
+	c.writeMessage(StatusClosingDataConn, Replies.ABOR)
 
 	return nil
 }
@@ -357,20 +357,20 @@ func (c *clientHandler) handleAVBL(param string) error {
 
 		info, err := c.driver.Stat(path)
 		if err != nil {
-			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Couldn't access %s: %v", path, err)))
+			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.AccessFailed, path, err)))
 
 			return nil
 		}
 
 		if !info.IsDir() {
-			c.writeMessage(StatusActionNotTaken, path+": is not a directory")
+			c.writeMessage(StatusActionNotTaken, fmt.Sprintf(Replies.AVBLNotDir, path))
 
 			return nil
 		}
 
 		available, err := avbl.GetAvailableSpace(path)
 		if err != nil {
-			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf("Couldn't get space for path %s: %v", path, err)))
+			c.writeMessage(StatusActionNotTaken, errorMessage(err, fmt.Sprintf(Replies.AVBLFailed, path, err)))
 
 			return nil
 		}

@@ -15,7 +15,7 @@ func (c *clientHandler) handlePORT(param string) error {
 	command := c.GetLastCommand()
 
 	if c.server.settings.DisableActiveMode {
-		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("%v command is disabled", command))
+		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf(Replies.ActiveDisabled, command))
 
 		return nil
 	}
@@ -30,7 +30,7 @@ func (c *clientHandler) handlePORT(param string) error {
 	}
 
 	if err != nil {
-		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf("Problem parsing %s: %v", param, err))
+		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf(Replies.PORTParseFailed, param, err))
 
 		return nil
 	}
@@ -39,8 +39,7 @@ func (c *clientHandler) handlePORT(param string) error {
 	if err != nil {
 		// we don't want to expose the full error to the client, we just log it
 		c.logger.Warn("Could not validate active data connection requirement", "err", err)
-		c.writeMessage(StatusSyntaxErrorParameters, "Your request does not meet "+
-			"the configured security requirements")
+		c.writeMessage(StatusSyntaxErrorParameters, Replies.PORTRefused)
 
 		return nil
 	}
@@ -50,7 +49,7 @@ func (c *clientHandler) handlePORT(param string) error {
 	if c.HasTLSForTransfers() || c.server.settings.TLSRequired == ImplicitEncryption {
 		tlsConfig, err = c.server.driver.GetTLSConfig()
 		if err != nil {
-			c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Cannot get a TLS config for active connection: %v", err))
+			c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf(Replies.ActiveNoTLSConfig, err))
 
 			return nil
 		}
@@ -67,7 +66,7 @@ func (c *clientHandler) handlePORT(param string) error {
 	c.transferMu.Unlock()
 	c.setLastDataChannel(DataChannelActive)
 
-	c.writeMessage(StatusOK, command+" command successful")
+	c.writeMessage(StatusOK, fmt.Sprintf(Replies.PORT, command))
 
 	return nil
 }

@@ -153,7 +153,7 @@ func (c *clientHandler) handlePASV(_ string) error {
 
 	if err != nil {
 		c.logger.Error("Could not listen for passive connection", "err", err)
-		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Could not listen for passive connection: %v", err))
+		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf(Replies.PASVFailed, err))
 
 		return nil
 	}
@@ -162,7 +162,7 @@ func (c *clientHandler) handlePASV(_ string) error {
 		listener, err = wrapper.WrapPassiveListener(listener)
 		if err != nil {
 			c.logger.Error("Could not wrap passive connection", "err", err)
-			c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Could not listen for passive connection: %v", err))
+			c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf(Replies.PASVFailed, err))
 
 			return nil
 		}
@@ -172,7 +172,7 @@ func (c *clientHandler) handlePASV(_ string) error {
 		if tlsConfig, err := c.server.driver.GetTLSConfig(); err == nil {
 			listener = tls.NewListener(listener, tlsConfig)
 		} else {
-			c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Cannot get a TLS config: %v", err))
+			c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf(Replies.NoTLSConfig, err))
 
 			return nil
 		}
@@ -198,7 +198,7 @@ func (c *clientHandler) handlePASV(_ string) error {
 			return nil
 		}
 	} else {
-		c.writeMessage(StatusEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", transferHandler.Port))
+		c.writeMessage(StatusEnteringEPSV, fmt.Sprintf(Replies.EPSV, transferHandler.Port))
 	}
 
 	c.transferMu.Lock()
@@ -249,7 +249,7 @@ func (c *clientHandler) handlePassivePASV(transferHandler *passiveTransferHandle
 	quads, err2 := c.getCurrentIP()
 
 	if err2 != nil {
-		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Could not listen for passive connection: %v", err2))
+		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf(Replies.PASVFailed, err2))
 
 		return true
 	}
@@ -257,7 +257,7 @@ func (c *clientHandler) handlePassivePASV(transferHandler *passiveTransferHandle
 	c.writeMessage(
 		StatusEnteringPASV,
 		fmt.Sprintf(
-			"Entering Passive Mode (%s,%s,%s,%s,%d,%d)",
+			Replies.PASV,
 			quads[0], quads[1], quads[2], quads[3],
 			portByte1, portByte2,
 		),
