@@ -7,6 +7,7 @@ var (
 	AccountExpired          = T{"Ce compte a expiré. Contactez votre organisme de formation.", "This account has expired. Please contact your training centre."}
 	TooManyLoginConnections = T{"trop de connexions ouvertes avec cet identifiant (%d au maximum en même temps) : fermez-en une, ou attendez la fin de vos transferts", "too many connections open with this login (at most %d at once): close one, or wait for your transfers to end"}
 	TooManyChannels         = T{"trop de sessions ouvertes sur cette connexion (%d au maximum) : fermez-en une, ou ouvrez une nouvelle connexion", "too many sessions open on this connection (at most %d): close one, or open a new connection"}
+	OnlySFTPChannels        = T{"ce serveur ne sert que des sessions SFTP", "only SFTP sessions are served"}
 	OnlySFTP                = T{"Ce serveur ne fournit que SFTP : utilisez un client SFTP comme FileZilla, WinSCP ou sftp.", "This server only provides SFTP: use an SFTP client such as FileZilla, WinSCP or sftp."}
 	Banned                  = T{"trop de connexions refusées depuis votre adresse : réessayez plus tard", "too many failed logins from your address: try again later"}
 )

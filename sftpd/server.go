@@ -327,7 +327,7 @@ func (s *Server) handle(nc net.Conn) {
 	defer login.FS.Cancel()
 	for nch := range chans {
 		if nch.ChannelType() != "session" {
-			nch.Reject(ssh.UnknownChannelType, "only SFTP sessions are served")
+			nch.Reject(ssh.UnknownChannelType, catalogue.OnlySFTPChannels.F())
 			continue
 		}
 		if max := s.maxChannels.Load(); open.Load() >= max {
