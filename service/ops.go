@@ -273,7 +273,7 @@ func (c *Conn) ResumeUpload(p string, at int64) (*Upload, error) {
 // discard drops an upload that never started, audited as refused for err.
 func (u *Upload) discard(err error) {
 	u.once.Do(func() {
-		u.Upload.Abort()
+		u.Upload.Discard() // never Abort: mode 2 would publish its copy of the target
 		u.c.transfers.open.Add(-1)
 		u.c.release()
 		u.c.Audit(audit.Upload, u.Path(), "", 0, 0, err)

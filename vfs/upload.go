@@ -35,6 +35,7 @@ type Upload struct {
 	limit int64 // MaxFileSize; 0 = none
 
 	aborted   atomic.Bool
+	dropped   atomic.Bool // Discard: never publish, whatever the mode
 	cancelled atomic.Bool // the file was deleted while being written
 	failMu    sync.Mutex
 	failure   error // the first write that failed on the server
@@ -334,6 +335,15 @@ func (u *Upload) Abort() error {
 	return u.Close()
 }
 
+// Discard drops an upload that never started (a refused resume): nothing
+// is published in any mode, not even mode 2's partial file, which would
+// be a stale copy of the target taken when the upload began.
+func (u *Upload) Discard() {
+	u.dropped.Store(true)
+	u.aborted.Store(true)
+	u.Close()
+}
+
 // Close commits the upload: the data is synced, renamed over the target
 // (or, for an exclusive create, next to nothing: an existing target is
 // never replaced) and the folder synced, so an acknowledged upload
@@ -365,7 +375,7 @@ func (u *Upload) finish() error {
 	}
 	// Mode 2 publishes what a cut connection left, so the client can
 	// resume; never what a failing disk wrote.
-	publish := failure == nil && (!u.aborted.Load() || u.mode == UploadAtomicWithResume)
+	publish := failure == nil && !u.dropped.Load() && (!u.aborted.Load() || u.mode == UploadAtomicWithResume)
 	if !publish {
 		u.file.Close()
 		u.root.Remove(u.tmp)

@@ -1,0 +1,84 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/dossierd/dossierd/auth"
+	"github.com/dossierd/dossierd/vfs"
+)
+
+// TestRefusedResumeLeavesTheFile: a REST offset that is not the file's
+// size is refused, and in upload mode 2 the refusal must not publish the
+// copy of the target the upload began with (a new modification time for
+// an unchanged file, or an older content over a newer one committed
+// meanwhile).
+func TestRefusedResumeLeavesTheFile(t *testing.T) {
+	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO", vfs.DefaultUmask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer storage.Close()
+	if err := storage.AccountFolder("client", "C1"); err != nil {
+		t.Fatal(err)
+	}
+	dir := &fakeDir{accounts: map[string]auth.Account{
+		"acme": {Login: "acme", Role: "client", Ref: "C1", PasswordHash: "h1"},
+	}, sessions: map[string][]auth.Session{}}
+	layout := vfs.Layout{Labels: vfs.DefaultLabels, Permissions: vfs.DefaultPermissions(), SharedFolder: "FTPDOSSIERPERSO"}
+	svc := New(dir, storage, Options{Layout: layout, FS: vfs.Options{UploadMode: vfs.UploadAtomicWithResume}})
+	c, err := svc.Open(context.Background(), dir.accounts["acme"], "FTP", "127.0.0.1:1", func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p := "/" + vfs.DefaultLabels.Personal + "/a.pdf"
+	u, err := c.Upload(p, vfs.Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Close(); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := c.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, resume := range []func() (*Upload, error){
+		func() (*Upload, error) { return c.ResumeUpload(p, 3) },
+		func() (*Upload, error) { return c.ResumeUpload(p, 9) },
+	} {
+		if _, err := resume(); !errors.Is(err, vfs.ErrBadOffset) {
+			t.Fatalf("resume at a wrong offset: %v", err)
+		}
+		fi, err := c.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fi.ModTime().Equal(old) {
+			t.Errorf("refused resume changed the file's time: %v, want %v", fi.ModTime(), old)
+		}
+	}
+	if n := c.OpenTransfers(); n != 0 {
+		t.Errorf("%d transfers still open", n)
+	}
+	if n := c.transfers.handles.Load(); n != 0 {
+		t.Errorf("%d handles still held", n)
+	}
+	d, err := c.Download(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	got, _ := io.ReadAll(d)
+	if string(got) != "hello" {
+		t.Errorf("content %q", got)
+	}
+}
