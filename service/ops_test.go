@@ -82,3 +82,44 @@ func TestRefusedResumeLeavesTheFile(t *testing.T) {
 		t.Errorf("content %q", got)
 	}
 }
+
+// TestDrainKicksSideBySide: Drain kicks the connections at once, not one
+// after the other: a kick may wait up to a second to tell a user that
+// stopped reading why, and a hundred such connections must not hold the
+// shutdown for a hundred seconds.
+func TestDrainKicksSideBySide(t *testing.T) {
+	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO", vfs.DefaultUmask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer storage.Close()
+	dir := &fakeDir{accounts: map[string]auth.Account{
+		"acme": {Login: "acme", Role: "client", Ref: "C1", PasswordHash: "h1"},
+	}, sessions: map[string][]auth.Session{}}
+	layout := vfs.Layout{Labels: vfs.DefaultLabels, Permissions: vfs.DefaultPermissions(), SharedFolder: "FTPDOSSIERPERSO"}
+	svc := New(dir, storage, Options{Layout: layout})
+	const n = 5
+	for range n {
+		var c *Conn
+		ready := make(chan struct{})
+		c, err := svc.Open(context.Background(), dir.accounts["acme"], "SFTP", "127.0.0.1:1", func(string) {
+			<-ready
+			time.Sleep(600 * time.Millisecond) // the message waits for a client that does not read
+			c.Close()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		close(ready)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	svc.Drain(ctx)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Drain of %d connections took %v", n, d)
+	}
+	if left := len(svc.Conns()); left != 0 {
+		t.Errorf("%d connections left", left)
+	}
+}

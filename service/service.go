@@ -466,6 +466,11 @@ func (s *Service) Drain(ctx context.Context) {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	kicked := map[*Conn]bool{}
+	// The kicks run side by side: each may wait a moment to tell its
+	// user why (a client that stopped reading), and one after the other
+	// they would add up past any bound.
+	var kicks sync.WaitGroup
+	defer kicks.Wait()
 	var giveUp time.Time // once ctx ended
 	for {
 		conns := s.Conns()
@@ -476,7 +481,11 @@ func (s *Service) Drain(ctx context.Context) {
 		for _, c := range conns {
 			if !kicked[c] && (late || c.Quiet()) {
 				kicked[c] = true
-				c.Kick(catalogue.KickShutdown.F())
+				kicks.Add(1)
+				go func() {
+					defer kicks.Done()
+					c.Kick(catalogue.KickShutdown.F())
+				}()
 			}
 		}
 		switch {

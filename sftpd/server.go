@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -242,28 +243,39 @@ func (c *conn) track(ch ssh.Channel, open bool) {
 
 // kick closes the connection, telling the user why first: SSH has no
 // place for a reason once logged in but the channels' error stream, which
-// OpenSSH's sftp prints and others log. Each write is bounded, as a client
-// that stopped reading would block it.
-func (c *conn) kick(sc *ssh.ServerConn, reason string) {
+// OpenSSH's sftp prints and others log. The writes go out together and are
+// waited for kickWait at most, all channels included: a client that
+// stopped reading blocks them (its window is full), and shutdown kicks
+// every connection in turn. Closing the connection ends the writes still
+// blocked.
+func (c *conn) kick(sc io.Closer, reason string) {
 	c.mu.Lock()
 	chans := make([]ssh.Channel, 0, len(c.chans))
 	for ch := range c.chans {
 		chans = append(chans, ch)
 	}
 	c.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, ch := range chans {
-		done := make(chan struct{})
+		wg.Add(1)
 		go func() {
-			defer close(done)
+			defer wg.Done()
 			fmt.Fprintf(ch.Stderr(), "dossierd: %s\r\n", reason)
 		}()
-		select {
-		case <-done:
-		case <-time.After(time.Second):
-		}
 	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(kickWait)
+	select {
+	case <-done:
+	case <-t.C:
+	}
+	t.Stop()
 	sc.Close()
 }
+
+// kickWait bounds how long a kick waits for its message to be written.
+const kickWait = time.Second
 
 func (s *Server) track(c *conn, on bool) {
 	s.mu.Lock()
