@@ -19,8 +19,9 @@ const copyChunk = 16 << 20
 // its holes, so a file of one byte at 256 MiB costs one block, not 256 MiB
 // of zeros. Each segment goes through io.Copy between two *os.File, which
 // uses copy_file_range (shared blocks where the file system can). The copy
-// stops when the connection ends.
-func (f *FS) copyInto(dst *os.File, r *os.Root, rel string) error {
+// stops when the connection ends, or when stop says so (the upload was
+// cancelled).
+func (f *FS) copyInto(dst *os.File, r *os.Root, rel string, stop func() bool) error {
 	src, err := r.Open(rel)
 	if err != nil {
 		return err
@@ -40,7 +41,7 @@ func (f *FS) copyInto(dst *os.File, r *os.Root, rel string) error {
 			break // only a hole is left
 		}
 		for data < hole {
-			if f.cancelled() {
+			if f.cancelled() || stop() {
 				return errConnectionEnded
 			}
 			if _, err := src.Seek(data, io.SeekStart); err != nil {

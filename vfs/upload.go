@@ -105,18 +105,28 @@ func newUpload(f *FS, r *os.Root, loc Location, keep, exclusive bool) (*Upload, 
 		return nil, err
 	}
 	u.file = file
+	// Registered before the copy that starts a resumed upload, which may
+	// take a while: a delete meanwhile cancels the upload (or the deleted
+	// file would reappear when it commits), a rename is refused, and a
+	// folder delete does not take the temporary file for a crash's.
+	f.trackUpload(u, true)
 	if keep {
-		err = f.copyInto(file, r, loc.Rel)
+		err = f.copyInto(file, r, loc.Rel, u.Cancelled)
 		if err == nil {
 			err = u.startAtSize()
 		}
+		if err != nil && u.Cancelled() {
+			// Deleted while being copied: the upload goes on as any
+			// cancelled one, its writes dropped and nothing published.
+			return u, nil
+		}
 		if err != nil {
+			f.trackUpload(u, false)
 			file.Close()
 			r.Remove(u.tmp)
 			return nil, err
 		}
 	}
-	f.trackUpload(u, true)
 	return u, nil
 }
 
