@@ -251,7 +251,7 @@ GODEBUG_SERVE=""
 [ $MODE = profile ] && GODEBUG_SERVE=gctrace=1
 cat >"$TMP/dossierd/sftpgo.json" <<EOF
 {
-  "common": {"max_per_host_connections": 0, "max_total_connections": 0, "grace_time": 2,
+  "common": {"max_per_host_connections": 0, "max_total_connections": 0, "max_sessions": 0, "grace_time": 2,
              "defender": {"enabled": false}},
   "sftpd": {"bindings": [{"address": "127.0.0.1", "port": $P_D_SFTP}],
             "host_keys": ["$TMP/dossierd/id_ed25519"]},
@@ -805,7 +805,7 @@ report=$TMP/report.md
 	echo "- Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg) (the bench's own clients included)"
 	echo "- Storage of every server on the same tmpfs ($SHM_BASE); clients' files there too; all on 127.0.0.1"
 	[ -n "${BENCH_DOSSIERD_ENV:-}" ] && echo "- dossierd runs with the environment: $BENCH_DOSSIERD_ENV"
-	echo "- dossierd: logs in as staff (sees the whole storage root, read-write), argon2id password (verified logins cached by dossierd), defender off, no per-host limit, passive ports 61000-$((61000 + PASV_PORTS - 1)), its own self-signed ECDSA P-256 certificate; log level info, audit trail on"
+	echo "- dossierd: logs in as staff (sees the whole storage root, read-write), argon2id password (verified logins cached by dossierd), defender off, no per-host or per-login connection limit (max_per_host_connections and max_sessions 0), passive ports 61000-$((61000 + PASV_PORTS - 1)), its own self-signed ECDSA P-256 certificate; log level info, audit trail on"
 	[ "$PEERS" = 1 ] && echo "- Peers: OpenSSH sshd (own config, internal-sftp, ChrootDirectory, password auth without PAM, $PEER_HASH hash, MaxStartups 200, log level info) and vsftpd (own config, chroot_local_user, explicit TLS with an ECDSA P-256 self-signed certificate, PAM pam_unix, passive ports 62001-62100, sendfile on for plain FTP, xferlog on)"
 	echo
 	echo "Negotiated (same clients, same options for every server: sftp ${SFTP_CIPHER:+-c $SFTP_CIPHER }${SSH_KEX:+-o KexAlgorithms=$SSH_KEX}; curl ${CURL_TLS_EXTRA[*]}):"
