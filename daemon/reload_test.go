@@ -1,7 +1,6 @@
 package daemon_test
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -22,7 +21,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -412,32 +410,6 @@ func TestReloadNotifies(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the process's writes and the
-// test's reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) lines(substr string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), substr) {
-			out = append(out, sc.Text())
-		}
-	}
-	return out
-}
-
 // SIGHUP to the real `dossierd serve` reloads its configuration file, and
 // refuses a broken one without stopping.
 func TestSIGHUPReloadsServe(t *testing.T) {
@@ -465,7 +437,7 @@ func TestSIGHUPReloadsServe(t *testing.T) {
 	}
 	write("")
 	cmd := exec.Command(bin, "--config", file, "serve")
-	out := &syncBuffer{}
+	out := &scenario.Buffer{}
 	cmd.Stderr = out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -480,20 +452,20 @@ func TestSIGHUPReloadsServe(t *testing.T) {
 			cmd.Process.Kill()
 		}
 	})
-	waitFor(t, "the daemon to start", func() bool { return len(out.lines("dossierd started")) > 0 })
+	waitFor(t, "the daemon to start", func() bool { return len(out.Lines("dossierd started")) > 0 })
 
 	write(`, "max_sessions": 3`)
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "the reload", func() bool { return len(out.lines("configuration reloaded")) > 0 })
-	if got := out.lines("configuration reloaded")[0]; !strings.Contains(got, "changed=common.max_sessions") {
+	waitFor(t, "the reload", func() bool { return len(out.Lines("configuration reloaded")) > 0 })
+	if got := out.Lines("configuration reloaded")[0]; !strings.Contains(got, "changed=common.max_sessions") {
 		t.Errorf("reload line: %s", got)
 	}
 
 	write(`, "upload_mode": 7`)
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "the refusal", func() bool { return len(out.lines("reload refused: the running configuration stays")) > 0 })
-	if len(out.lines("common.upload_mode: 7 is not one of")) == 0 {
-		t.Errorf("the refusal does not name the key:\n%s", out.lines("reload"))
+	waitFor(t, "the refusal", func() bool { return len(out.Lines("reload refused: the running configuration stays")) > 0 })
+	if len(out.Lines("common.upload_mode: 7 is not one of")) == 0 {
+		t.Errorf("the refusal does not name the key:\n%s", out.Lines("reload"))
 	}
 	select {
 	case err := <-exited:

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -17,19 +16,7 @@ import (
 // an unchanged file, or an older content over a newer one committed
 // meanwhile).
 func TestRefusedResumeLeavesTheFile(t *testing.T) {
-	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO", vfs.DefaultUmask)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer storage.Close()
-	if err := storage.AccountFolder("client", "C1"); err != nil {
-		t.Fatal(err)
-	}
-	dir := &fakeDir{accounts: map[string]auth.Account{
-		"acme": {Login: "acme", Role: "client", Ref: "C1", PasswordHash: "h1"},
-	}, sessions: map[string][]auth.Session{}}
-	layout := vfs.Layout{Labels: vfs.DefaultLabels, Permissions: vfs.DefaultPermissions(), SharedFolder: "FTPDOSSIERPERSO"}
-	svc := New(dir, storage, Options{Layout: layout, FS: vfs.Options{UploadMode: vfs.UploadAtomicWithResume}})
+	svc, dir := acmeService(t, Options{FS: vfs.Options{UploadMode: vfs.UploadAtomicWithResume}})
 	c, err := svc.Open(context.Background(), dir.accounts["acme"], "FTP", "127.0.0.1:1", func(string) {})
 	if err != nil {
 		t.Fatal(err)
@@ -88,16 +75,7 @@ func TestRefusedResumeLeavesTheFile(t *testing.T) {
 // stopped reading why, and a hundred such connections must not hold the
 // shutdown for a hundred seconds.
 func TestDrainKicksSideBySide(t *testing.T) {
-	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO", vfs.DefaultUmask)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer storage.Close()
-	dir := &fakeDir{accounts: map[string]auth.Account{
-		"acme": {Login: "acme", Role: "client", Ref: "C1", PasswordHash: "h1"},
-	}, sessions: map[string][]auth.Session{}}
-	layout := vfs.Layout{Labels: vfs.DefaultLabels, Permissions: vfs.DefaultPermissions(), SharedFolder: "FTPDOSSIERPERSO"}
-	svc := New(dir, storage, Options{Layout: layout})
+	svc, dir := acmeService(t, Options{})
 	const n = 5
 	for range n {
 		var c *Conn

@@ -51,6 +51,28 @@ func (d *fakeDir) LoginKnown(_ context.Context, login string) (bool, error) {
 	_, err := d.Account(context.Background(), login)
 	return err == nil, nil
 }
+// acmeService is a service over a fake directory holding one client,
+// acme (ref C1, its folder created), with opts (Layout defaults to the
+// spec's).
+func acmeService(t *testing.T, opts Options) (*Service, *fakeDir) {
+	t.Helper()
+	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO", vfs.DefaultUmask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { storage.Close() })
+	if err := storage.AccountFolder("client", "C1"); err != nil {
+		t.Fatal(err)
+	}
+	dir := &fakeDir{accounts: map[string]auth.Account{
+		"acme": {Login: "acme", Role: "client", Ref: "C1", PasswordHash: "h1"},
+	}, sessions: map[string][]auth.Session{}}
+	if opts.Layout.Labels == (vfs.Labels{}) {
+		opts.Layout = vfs.Layout{Labels: vfs.DefaultLabels, Permissions: vfs.DefaultPermissions(), SharedFolder: "FTPDOSSIERPERSO"}
+	}
+	return New(dir, storage, opts), dir
+}
+
 func (d *fakeDir) change(f func()) {
 	d.mu.Lock()
 	f()
@@ -155,19 +177,7 @@ func setIdle(svc *Service, d time.Duration) {
 // Refresh, a new upload limit its next upload, and a login racing the
 // reload gets the new options.
 func TestReconfigure(t *testing.T) {
-	storage, err := vfs.OpenStorage(t.TempDir(), "FTPDOSSIERPERSO", vfs.DefaultUmask)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer storage.Close()
-	if err := storage.AccountFolder("client", "C1"); err != nil {
-		t.Fatal(err)
-	}
-	dir := &fakeDir{accounts: map[string]auth.Account{
-		"acme": {Login: "acme", Role: "client", Ref: "C1", PasswordHash: "h1"},
-	}, sessions: map[string][]auth.Session{}}
-	layout := vfs.Layout{Labels: vfs.DefaultLabels, Permissions: vfs.DefaultPermissions(), SharedFolder: "FTPDOSSIERPERSO"}
-	svc := New(dir, storage, Options{Layout: layout, RoleLimits: map[string]RoleLimits{"client": {MaxUploadFileSize: 1 << 20}}})
+	svc, dir := acmeService(t, Options{RoleLimits: map[string]RoleLimits{"client": {MaxUploadFileSize: 1 << 20}}})
 	c, err := svc.Open(context.Background(), dir.accounts["acme"], "SFTP", "127.0.0.1:1", func(string) {})
 	if err != nil {
 		t.Fatal(err)

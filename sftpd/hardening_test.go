@@ -57,7 +57,7 @@ func noStoragePath(t testing.TB, env *scenario.Env, msg string) {
 func lastUploadAudit(t testing.TB, env *scenario.Env, login, p string) audit.Event {
 	t.Helper()
 	var found audit.Event
-	waitFor(t, 10*time.Second, func() string {
+	scenario.WaitFor(t, 10*time.Second, func() string {
 		events, err := audit.Query(context.Background(), env.Daemon.Store.DB(), audit.Filter{Login: login, Action: audit.Upload})
 		if err != nil {
 			return err.Error()
@@ -84,10 +84,10 @@ func checkFailedUpload(t *testing.T, env *scenario.Env, werr, cerr error, want s
 	}
 	noStoragePath(t, env, statusText(werr))
 	noStoragePath(t, env, statusText(cerr))
-	if got := readDisk(t, env, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(old) {
+	if got := env.ReadDisk(t, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(old) {
 		t.Errorf("the previous version was replaced (%d bytes, was %d)", len(got), len(old))
 	}
-	if temps := uploadTemps(t, env, acmeStorage); len(temps) != 0 {
+	if temps := env.UploadTemps(t, acmeStorage); len(temps) != 0 {
 		t.Errorf("temporary files left: %v", temps)
 	}
 	cause := want[strings.Index(want, ": ")+2:]
@@ -109,20 +109,20 @@ func TestFileSizeLimitKeepsPreviousVersion(t *testing.T) {
 				c.Common.UploadMode = mode
 				c.Common.MaxUploadFileSize = 1 << 20
 			})
-			old := readDisk(t, env, acmeStorage+"/"+factureName)
+			old := env.ReadDisk(t, acmeStorage+"/"+factureName)
 			c := dialUser(t, env, "acme")
 			f, err := c.sftp.Create(homeDir + "/" + factureName)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, werr := f.Write(randomData(t, 2<<20))
+			_, werr := f.Write(scenario.RandomData(t, 2<<20))
 			checkFailedUpload(t, env, werr, f.Close(), `cannot upload "/Mes documents/Facture F2026-0042.pdf": file too large: at most 1 MB per file`, old)
 			// Under the limit, the upload goes through.
-			small := randomData(t, 1<<20)
+			small := scenario.RandomData(t, 1<<20)
 			if err := c.Put(homeDir+"/"+factureName, small); err != nil {
 				t.Fatalf("upload at the limit: %v", err)
 			}
-			if got := readDisk(t, env, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(small) {
+			if got := env.ReadDisk(t, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(small) {
 				t.Errorf("upload at the limit not published intact")
 			}
 		})
@@ -137,7 +137,7 @@ func TestRoleOverridesFileSizeLimit(t *testing.T) {
 		c.Common.MaxUploadFileSize = 1 << 20
 		c.Common.Roles = map[string]map[string]int{"staff": {"max_upload_file_size": 0}}
 	})
-	big := randomData(t, 3<<20)
+	big := scenario.RandomData(t, 3<<20)
 	staff := dialUser(t, env, "backoffice")
 	if err := staff.Put("/FTPDOSSIERPERSO/big.bin", big); err != nil {
 		t.Errorf("staff upload of 3 MB: %v", err)
@@ -202,7 +202,7 @@ func TestResumeOfSparseFileKeepsHoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeAtAll(t, f, []byte("head"), 0)
-	for _, tmp := range uploadTemps(t, env, acmeStorage) {
+	for tmp := range env.UploadTemps(t, acmeStorage) {
 		if du := blocksOf(t, env.Disk(acmeStorage+"/"+tmp)); du > 1<<20 {
 			t.Errorf("the temporary copy uses %d bytes of disk, want the holes kept", du)
 		}
@@ -250,7 +250,7 @@ func TestConcurrentWritesAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	data := randomData(t, 48<<20)
+	data := scenario.RandomData(t, 48<<20)
 	f, err := c.Create(homeDir + "/concurrent.bin")
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +261,7 @@ func TestConcurrentWritesAccepted(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readDisk(t, env, acmeStorage+"/concurrent.bin"); sha256Of(got) != sha256Of(data) {
+	if got := env.ReadDisk(t, acmeStorage+"/concurrent.bin"); sha256Of(got) != sha256Of(data) {
 		t.Errorf("concurrent upload not intact")
 	}
 }
@@ -271,14 +271,14 @@ func TestConcurrentWritesAccepted(t *testing.T) {
 func TestOpenExclusive(t *testing.T) {
 	t.Parallel()
 	env := scenario.Start(t, nil)
-	old := readDisk(t, env, acmeStorage+"/"+factureName)
+	old := env.ReadDisk(t, acmeStorage+"/"+factureName)
 	c := dialUser(t, env, "acme")
 	_, err := c.sftp.OpenFile(homeDir+"/"+factureName, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	want := `cannot upload "/Mes documents/Facture F2026-0042.pdf": a file or folder with this name already exists`
 	if !strings.Contains(statusText(err), want) {
 		t.Errorf("exclusive open of an existing file: %q, want %q", statusText(err), want)
 	}
-	if got := readDisk(t, env, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(old) {
+	if got := env.ReadDisk(t, acmeStorage+"/"+factureName); sha256Of(got) != sha256Of(old) {
 		t.Errorf("the existing file changed")
 	}
 	f, err := c.sftp.OpenFile(homeDir+"/Nouveau.pdf", os.O_WRONLY|os.O_CREATE|os.O_EXCL)
@@ -287,12 +287,12 @@ func TestOpenExclusive(t *testing.T) {
 	}
 	// A file that appears at the name while the upload is open is not
 	// replaced by it.
-	writeDisk(t, env, acmeStorage+"/Nouveau.pdf", []byte("arrived first"))
+	env.WriteDisk(t, acmeStorage+"/Nouveau.pdf", []byte("arrived first"))
 	writeAtAll(t, f, []byte("late"), 0)
 	if err := f.Close(); err == nil || !strings.Contains(statusText(err), "already exists") {
 		t.Errorf("close of an exclusive upload whose name was taken meanwhile: %v", err)
 	}
-	if got := string(readDisk(t, env, acmeStorage+"/Nouveau.pdf")); got != "arrived first" {
+	if got := string(env.ReadDisk(t, acmeStorage+"/Nouveau.pdf")); got != "arrived first" {
 		t.Errorf("the file that arrived first was replaced: %q", got)
 	}
 }
@@ -302,14 +302,14 @@ func TestOpenExclusive(t *testing.T) {
 func TestRenameNeverReplaces(t *testing.T) {
 	t.Parallel()
 	env := scenario.Start(t, nil)
-	writeDisk(t, env, acmeStorage+"/a.pdf", []byte("a"))
-	writeDisk(t, env, acmeStorage+"/b.pdf", []byte("b"))
+	env.WriteDisk(t, acmeStorage+"/a.pdf", []byte("a"))
+	env.WriteDisk(t, acmeStorage+"/b.pdf", []byte("b"))
 	c := dialUser(t, env, "acme")
 	err := c.sftp.Rename(homeDir+"/a.pdf", homeDir+"/b.pdf")
 	if !strings.Contains(statusText(err), `cannot rename to "/Mes documents/b.pdf": a file or folder with this name already exists`) {
 		t.Errorf("rename onto an existing file: %q", statusText(err))
 	}
-	if string(readDisk(t, env, acmeStorage+"/a.pdf")) != "a" || string(readDisk(t, env, acmeStorage+"/b.pdf")) != "b" {
+	if string(env.ReadDisk(t, acmeStorage+"/a.pdf")) != "a" || string(env.ReadDisk(t, acmeStorage+"/b.pdf")) != "b" {
 		t.Errorf("a file changed")
 	}
 }
@@ -412,7 +412,7 @@ func TestMaxSessionsPerLogin(t *testing.T) {
 	}
 	dialUser(t, env, "jdupont").Close()
 	first.Close()
-	waitFor(t, 10*time.Second, func() string {
+	scenario.WaitFor(t, 10*time.Second, func() string {
 		sc, err := ssh.Dial("tcp", env.SFTPAddr(), &ssh.ClientConfig{
 			User: "acme", Auth: []ssh.AuthMethod{ssh.Password(env.Passwords["acme"])},
 			HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
@@ -536,16 +536,16 @@ func TestFullDiskKeepsPreviousVersion(t *testing.T) {
 				c.Common.UploadMode = mode
 			})
 			scenario.FillDisk(t, disk, 2<<20)
-			old := readDisk(t, env, acmeStorage+"/"+factureName)
+			old := env.ReadDisk(t, acmeStorage+"/"+factureName)
 			c := dialUser(t, env, "acme")
 			f, err := c.sftp.Create(homeDir + "/" + factureName)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, werr := f.Write(randomData(t, 4<<20))
+			_, werr := f.Write(scenario.RandomData(t, 4<<20))
 			checkFailedUpload(t, env, werr, f.Close(), `cannot upload "/Mes documents/Facture F2026-0042.pdf": the server's disk is full`, old)
 			// The space is back: a small upload goes through.
-			small := randomData(t, 512<<10)
+			small := scenario.RandomData(t, 512<<10)
 			if err := c.Put(homeDir+"/petit.bin", small); err != nil {
 				t.Errorf("small upload after the failure: %v", err)
 			}

@@ -1,7 +1,6 @@
 package sftpd_test
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"os"
@@ -25,21 +24,10 @@ func (sftpLifecycle) Addr(env *scenario.Env) string { return env.SFTPAddr() }
 
 func (sftpLifecycle) Dial(t *testing.T, env *scenario.Env, login string) scenario.LifeConn {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", env.SFTPAddr(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, chans, reqs, err := ssh.NewClientConn(nc, env.SFTPAddr(), &ssh.ClientConfig{
-		User:            login,
-		Auth:            []ssh.AuthMethod{ssh.Password(env.Passwords[login])},
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
-	})
-	if err != nil {
-		nc.Close()
-		t.Fatalf("ssh login %s: %v", login, err)
-	}
-	c := &sftpLife{nc: nc, ssh: ssh.NewClient(cc, chans, reqs)}
+	nc, sc := dialSSH(t, env, login)
+	c := &sftpLife{nc: nc, sftpClient: &sftpClient{ssh: sc}}
 	t.Cleanup(c.Close)
+	var err error
 	if c.session, err = c.ssh.NewSession(); err != nil {
 		t.Fatal(err)
 	}
@@ -70,55 +58,16 @@ func (sftpLifecycle) Dial(t *testing.T, env *scenario.Env, login string) scenari
 	return c
 }
 
-// lockedBuffer is a bytes.Buffer the session's copy goroutine writes
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
+// sftpLife is the scenario table's client (Put, Get) over a session
+// channel whose error stream the test reads.
 type sftpLife struct {
+	*sftpClient
 	nc      net.Conn
-	ssh     *ssh.Client
 	session *ssh.Session
-	sftp    *sftp.Client
-	stderr  lockedBuffer
+	stderr  scenario.Buffer
 	// stderrDone is closed when the channel's error stream ends.
 	stderrDone chan struct{}
 	once       sync.Once
-}
-
-func (c *sftpLife) Put(p string, data []byte) error {
-	f, err := c.sftp.Create(p)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func (c *sftpLife) Get(p string) ([]byte, error) {
-	f, err := c.sftp.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }
 
 type sftpUpload struct {

@@ -43,6 +43,20 @@ type cuttableConn struct {
 
 func dialCuttable(t testing.TB, env *scenario.Env, login string) *cuttableConn {
 	t.Helper()
+	nc, sc := dialSSH(t, env, login)
+	c, err := sftp.NewClient(sc)
+	if err != nil {
+		sc.Close()
+		t.Fatal(err)
+	}
+	r := &cuttableConn{nc: nc, ssh: sc, sftp: c}
+	t.Cleanup(func() { r.sftp.Close(); r.ssh.Close() })
+	return r
+}
+
+// dialSSH logs in over SSH on a TCP connection the test keeps, to cut it.
+func dialSSH(t testing.TB, env *scenario.Env, login string) (net.Conn, *ssh.Client) {
+	t.Helper()
 	nc, err := net.DialTimeout("tcp", env.SFTPAddr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -56,15 +70,7 @@ func dialCuttable(t testing.TB, env *scenario.Env, login string) *cuttableConn {
 		nc.Close()
 		t.Fatalf("ssh login %s: %v", login, err)
 	}
-	sc := ssh.NewClient(cc, chans, reqs)
-	c, err := sftp.NewClient(sc)
-	if err != nil {
-		sc.Close()
-		t.Fatal(err)
-	}
-	r := &cuttableConn{nc: nc, ssh: sc, sftp: c}
-	t.Cleanup(func() { r.sftp.Close(); r.ssh.Close() })
-	return r
+	return nc, ssh.NewClient(cc, chans, reqs)
 }
 
 // cut drops the TCP connection as a network failure would: no SFTP close,
@@ -78,74 +84,12 @@ func dialUser(t testing.TB, env *scenario.Env, login string) *sftpClient {
 	return c
 }
 
-func randomData(t testing.TB, n int) []byte {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func sha256Of(b []byte) [32]byte { return sha256.Sum256(b) }
-
-func readDisk(t testing.TB, env *scenario.Env, rel string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(env.Disk(rel))
-	if err != nil {
-		t.Fatalf("reading %s on disk: %v", rel, err)
-	}
-	return b
-}
-
-func writeDisk(t testing.TB, env *scenario.Env, rel string, data []byte) {
-	t.Helper()
-	if err := os.WriteFile(env.Disk(rel), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func absentOnDisk(t testing.TB, env *scenario.Env, rel string) {
 	t.Helper()
 	if _, err := os.Lstat(env.Disk(rel)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("%s on disk: want nothing there, got err=%v", rel, err)
-	}
-}
-
-// uploadTemps lists the upload temporary files in a storage folder.
-func uploadTemps(t testing.TB, env *scenario.Env, rel string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(env.Disk(rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), uploadTempPrefix) {
-			out = append(out, e.Name())
-		}
-	}
-	return out
-}
-
-// pollFor polls cond until it holds (it returns "") or d has passed; it
-// returns cond's last complaint.
-func pollFor(d time.Duration, cond func() string) string {
-	deadline := time.Now().Add(d)
-	for {
-		msg := cond()
-		if msg == "" || time.Now().After(deadline) {
-			return msg
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// waitFor is pollFor that fails the test.
-func waitFor(t testing.TB, d time.Duration, cond func() string) {
-	t.Helper()
-	if msg := pollFor(d, cond); msg != "" {
-		t.Fatalf("after %s: %s", d, msg)
 	}
 }
 
@@ -170,9 +114,9 @@ const fourMiB = 4 << 20
 func TestResumeUploadMode1(t *testing.T) {
 	t.Parallel()
 	env := scenario.Start(t, nil)
-	data := randomData(t, fourMiB+123)
+	data := scenario.RandomData(t, fourMiB+123)
 	half := len(data) / 2
-	writeDisk(t, env, acmeStorage+"/Suite.bin", data[:half])
+	env.WriteDisk(t, acmeStorage+"/Suite.bin", data[:half])
 	c := dialUser(t, env, "acme")
 
 	f, err := c.sftp.OpenFile(homeDir+"/Suite.bin", os.O_WRONLY)
@@ -181,17 +125,17 @@ func TestResumeUploadMode1(t *testing.T) {
 	}
 	writeAtAll(t, f, data[half:], int64(half))
 	// Until the close, the old content is what is there.
-	if got := readDisk(t, env, acmeStorage+"/Suite.bin"); !bytes.Equal(got, data[:half]) {
+	if got := env.ReadDisk(t, acmeStorage+"/Suite.bin"); !bytes.Equal(got, data[:half]) {
 		t.Errorf("before close: %d bytes on disk, want the previous %d", len(got), half)
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readDisk(t, env, acmeStorage+"/Suite.bin"); sha256Of(got) != sha256Of(data) {
+	if got := env.ReadDisk(t, acmeStorage+"/Suite.bin"); sha256Of(got) != sha256Of(data) {
 		t.Errorf("after resume: %d bytes, sha256 differs from the file (%d bytes)", len(got), len(data))
 	}
 	// Append mode (pkg/sftp issue #295): writes keep their offsets.
-	more := randomData(t, 5000)
+	more := scenario.RandomData(t, 5000)
 	f, err = c.sftp.OpenFile(homeDir+"/Suite.bin", os.O_WRONLY|os.O_APPEND)
 	if err != nil {
 		t.Fatal(err)
@@ -200,19 +144,19 @@ func TestResumeUploadMode1(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readDisk(t, env, acmeStorage+"/Suite.bin"); sha256Of(got) != sha256Of(append(slices.Clone(data), more...)) {
+	if got := env.ReadDisk(t, acmeStorage+"/Suite.bin"); sha256Of(got) != sha256Of(append(slices.Clone(data), more...)) {
 		t.Errorf("after append: %d bytes, want %d with the same sha256", len(got), len(data)+len(more))
 	}
-	if tt := uploadTemps(t, env, acmeStorage); len(tt) > 0 {
-		t.Errorf("temporary files left: %q", tt)
+	if tt := env.UploadTemps(t, acmeStorage); len(tt) > 0 {
+		t.Errorf("temporary files left: %v", tt)
 	}
 }
 
 func TestReadersNeverSeeHalfWrittenFile(t *testing.T) {
 	t.Parallel()
 	env := scenario.Start(t, nil)
-	old := readDisk(t, env, acmeStorage+"/"+factureName)
-	data := randomData(t, fourMiB)
+	old := env.ReadDisk(t, acmeStorage+"/"+factureName)
+	data := scenario.RandomData(t, fourMiB)
 	half := len(data) / 2
 
 	writer := dialUser(t, env, "acme")
@@ -229,8 +173,8 @@ func TestReadersNeverSeeHalfWrittenFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeAtAll(t, fresh, data[:half], 0)
-	appendOld := randomData(t, 777)
-	writeDisk(t, env, acmeStorage+"/Ajout.bin", appendOld)
+	appendOld := scenario.RandomData(t, 777)
+	env.WriteDisk(t, acmeStorage+"/Ajout.bin", appendOld)
 	cont, err := writer.sftp.OpenFile(homeDir+"/Ajout.bin", os.O_WRONLY)
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +217,7 @@ func TestReadersNeverSeeHalfWrittenFile(t *testing.T) {
 	check("acme (second connection)", reader, homeDir)
 	check("backoffice", staff, "/clients/C0042")
 	// A temporary file cannot be reached by its name either.
-	for _, tmp := range uploadTemps(t, env, acmeStorage) {
+	for tmp := range env.UploadTemps(t, acmeStorage) {
 		if _, err := reader.sftp.Stat(homeDir + "/" + tmp); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("stat of the temporary file %s: %v, want not found", tmp, err)
 		}
@@ -343,20 +287,20 @@ func TestSetstatRenameLinks(t *testing.T) {
 	if err := s.Rename(homeDir+"/a.pdf", homeDir+"/b.pdf"); err == nil {
 		t.Errorf("Rename onto an existing file succeeded")
 	}
-	if got := readDisk(t, env, acmeStorage+"/b.pdf"); string(got) != "bbbbbbbb" {
+	if got := env.ReadDisk(t, acmeStorage+"/b.pdf"); string(got) != "bbbbbbbb" {
 		t.Errorf("b.pdf after a refused rename: %q", got)
 	}
 	if err := s.PosixRename(homeDir+"/a.pdf", homeDir+"/b.pdf"); err != nil {
 		t.Fatalf("PosixRename: %v", err)
 	}
-	if got := readDisk(t, env, acmeStorage+"/b.pdf"); string(got) != "aaaa" {
+	if got := env.ReadDisk(t, acmeStorage+"/b.pdf"); string(got) != "aaaa" {
 		t.Errorf("b.pdf after posix-rename: %q, want a.pdf's content", got)
 	}
 	absentOnDisk(t, env, acmeStorage+"/a.pdf")
 	if err := s.Rename(homeDir+"/b.pdf", homeDir+"/c.pdf"); err != nil {
 		t.Errorf("Rename to a new name: %v", err)
 	}
-	if got := readDisk(t, env, acmeStorage+"/c.pdf"); string(got) != "aaaa" {
+	if got := env.ReadDisk(t, acmeStorage+"/c.pdf"); string(got) != "aaaa" {
 		t.Errorf("c.pdf after rename: %q", got)
 	}
 
@@ -414,7 +358,7 @@ func TestFsetstatOnUploadHandle(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	if got := readDisk(t, env, acmeStorage+"/Nouveau.pdf"); string(got) != "hello" {
+	if got := env.ReadDisk(t, acmeStorage+"/Nouveau.pdf"); string(got) != "hello" {
 		t.Errorf("content %q", got)
 	}
 	if len(bugs) > 0 {
@@ -492,8 +436,8 @@ func TestDirectoryChangesReachOpenConnections(t *testing.T) {
 		if err := store.Enroll(ctx, auth.Enrollment{Session: "S2026-099", Role: "client", Ref: "C0042"}); err != nil {
 			t.Fatal(err)
 		}
-		writeDisk(t, env, "sessions/S2026-099/clients/C0042/Convocation.pdf", []byte("%PDF new"))
-		waitFor(t, 10*time.Second, func() string {
+		env.WriteDisk(t, "sessions/S2026-099/clients/C0042/Convocation.pdf", []byte("%PDF new"))
+		scenario.WaitFor(t, 10*time.Second, func() string {
 			fis, err := acme.sftp.ReadDir("/Sessions")
 			if err != nil {
 				t.Fatalf("listing /Sessions on the open connection: %v", err)
@@ -518,7 +462,7 @@ func TestDirectoryChangesReachOpenConnections(t *testing.T) {
 		if err := store.Unenroll(ctx, auth.Enrollment{Session: "S2026-099", Role: "client", Ref: "C0042"}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, func() string {
+		scenario.WaitFor(t, 10*time.Second, func() string {
 			fis, err := acme.sftp.ReadDir("/Sessions")
 			if err != nil {
 				t.Fatalf("listing /Sessions on the open connection: %v", err)

@@ -46,7 +46,7 @@ func TestRemoveOfOpenUpload(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					writeAtAll(t, f, randomData(t, 5120), 0)
+					writeAtAll(t, f, scenario.RandomData(t, 5120), 0)
 					if err := remover.Remove(p); err != nil {
 						t.Fatalf("REMOVE of the open upload: %v", err)
 					}
@@ -63,7 +63,7 @@ func TestRemoveOfOpenUpload(t *testing.T) {
 						t.Errorf("listing after REMOVE: %v %v", entryNames(fis), err)
 					}
 					// More writes are accepted, as on a deleted file.
-					writeAtAll(t, f, randomData(t, 5120), 5120)
+					writeAtAll(t, f, scenario.RandomData(t, 5120), 5120)
 					if err := remover.RemoveDirectory(homeDir + "/sync"); err != nil {
 						t.Errorf("RMDIR of the folder after REMOVE: %v", err)
 					}
@@ -75,11 +75,11 @@ func TestRemoveOfOpenUpload(t *testing.T) {
 					case "cut":
 						uploader.cut()
 					}
-					waitFor(t, 10*time.Second, func() string {
+					scenario.WaitFor(t, 10*time.Second, func() string {
 						if _, err := os.Lstat(env.Disk(acmeStorage + "/sync")); !errors.Is(err, fs.ErrNotExist) {
 							return fmt.Sprintf("the folder is still on disk (%v)", err)
 						}
-						if temps := uploadTemps(t, env, acmeStorage); len(temps) != 0 {
+						if temps := env.UploadTemps(t, acmeStorage); len(temps) != 0 {
 							return fmt.Sprintf("temporary files: %v", temps)
 						}
 						return ""
@@ -139,7 +139,7 @@ func TestRmdirOfFolderWithUploadsInProgress(t *testing.T) {
 	if err := g.Close(); err != nil {
 		t.Fatalf("acme's upload after staff's RMDIR: %v", err)
 	}
-	if got := string(readDisk(t, env, acmeStorage+"/b/y.bin")); got != "partial" {
+	if got := string(env.ReadDisk(t, acmeStorage+"/b/y.bin")); got != "partial" {
 		t.Errorf("acme's upload: %q", got)
 	}
 	// Not empty, for real.
