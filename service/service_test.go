@@ -51,6 +51,7 @@ func (d *fakeDir) LoginKnown(_ context.Context, login string) (bool, error) {
 	_, err := d.Account(context.Background(), login)
 	return err == nil, nil
 }
+
 // acmeService is a service over a fake directory holding one client,
 // acme (ref C1, its folder created), with opts (Layout defaults to the
 // spec's).
