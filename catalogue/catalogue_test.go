@@ -2,6 +2,7 @@ package catalogue_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"regexp"
@@ -77,7 +78,23 @@ func TestRefusalsInFrench(t *testing.T) {
 	if got := names.Check("Convocation Hélène l'été.pdf").Error(); got != want {
 		t.Errorf("refused name: %q, want %q", got, want)
 	}
-	if err := catalogue.Error(catalogue.Banned); !errors.Is(err, err) || !strings.Contains(err.Error(), "réessayez plus tard") {
+	if err := catalogue.Error(catalogue.Banned); !strings.Contains(err.Error(), "réessayez plus tard") {
 		t.Errorf("sentence error: %v", err)
+	}
+}
+
+// TestSentenceErrorFollowsLanguage: a sentinel made with Error is still
+// found with errors.Is through wrapping, and its text is the language in
+// force when it is read, not when it was made.
+func TestSentenceErrorFollowsLanguage(t *testing.T) {
+	sentinel := catalogue.Error(catalogue.Banned)
+	wrapped := fmt.Errorf("ftp: %w", sentinel)
+	if !errors.Is(wrapped, sentinel) || errors.Is(wrapped, catalogue.Error(catalogue.Banned)) {
+		t.Errorf("errors.Is: want the sentinel itself, and only it")
+	}
+	catalogue.Set(catalogue.English)
+	defer catalogue.Set(catalogue.French)
+	if got := sentinel.Error(); got != catalogue.Banned.EN {
+		t.Errorf("in English: %q, want %q", got, catalogue.Banned.EN)
 	}
 }
