@@ -35,10 +35,9 @@ type Upload struct {
 	limit int64 // MaxFileSize; 0 = none
 
 	aborted   atomic.Bool
-	dropped   atomic.Bool // Discard: never publish, whatever the mode
-	cancelled atomic.Bool // the file was deleted while being written
-	failMu    sync.Mutex
-	failure   error // the first write that failed on the server
+	dropped   atomic.Bool           // Discard: never publish, whatever the mode
+	cancelled atomic.Bool           // the file was deleted while being written
+	failure   atomic.Pointer[error] // the first write that failed on the server; read on every write
 	once      sync.Once
 	err       error
 	written   atomic.Int64
@@ -208,18 +207,15 @@ func (u *Upload) extend(to int64) {
 // discard the upload and return it. The error returned is a vfs sentence.
 func (u *Upload) fail(err error) error {
 	err = osErr("upload", u.loc.Path, err)
-	u.failMu.Lock()
-	defer u.failMu.Unlock()
-	if u.failure == nil {
-		u.failure = err
-	}
-	return u.failure
+	u.failure.CompareAndSwap(nil, &err)
+	return *u.failure.Load()
 }
 
 func (u *Upload) failed() error {
-	u.failMu.Lock()
-	defer u.failMu.Unlock()
-	return u.failure
+	if p := u.failure.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Write writes sequentially from the position set by Seek (FTP).
