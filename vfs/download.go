@@ -78,8 +78,12 @@ func (d *Download) readErr(err error) error {
 	return osErr("download", d.loc.Path, err)
 }
 
-// Seek positions sequential reads (FTP REST).
-func (d *Download) Seek(off int64, whence int) (int64, error) { return d.file.Seek(off, whence) }
+// Seek positions sequential reads (FTP REST). Its error is a vfs sentence:
+// the os one names the file on disk.
+func (d *Download) Seek(off int64, whence int) (int64, error) {
+	n, err := d.file.Seek(off, whence)
+	return n, d.readErr(err)
+}
 
 // TransferError records that the connection ended, or the client aborted,
 // with the file open.

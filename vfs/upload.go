@@ -3,7 +3,6 @@ package vfs
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"io"
 	"math"
 	"os"
@@ -322,7 +321,7 @@ func (u *Upload) Seek(offset int64, whence int) (int64, error) {
 	}
 	if u.offset < 0 {
 		u.offset = 0
-		return 0, errors.New("negative offset")
+		return 0, pathErr("upload", u.loc.Path, ErrFailed)
 	}
 	return u.offset, nil
 }

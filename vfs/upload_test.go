@@ -222,3 +222,30 @@ func TestSetOptionsSparesUploadInProgress(t *testing.T) {
 	}
 	next.Close()
 }
+
+// TestSeekErrorsAreSentences: a REST to a negative offset is refused with
+// a vfs sentence, never the os error that names the file on disk.
+func TestSeekErrorsAreSentences(t *testing.T) {
+	fs, dir := newTestFS(t, UploadAtomic)
+	write(t, fs, "/Mes documents/a.pdf", []byte("content"))
+	d, err := fs.OpenDownload("/Mes documents/a.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	u, err := fs.Create("/Mes documents/b.pdf", Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Abort()
+	for what, seek := range map[string]func() error{
+		"download": func() error { _, err := d.Seek(-5, io.SeekStart); return err },
+		"upload":   func() error { _, err := u.Seek(-5, io.SeekStart); return err },
+	} {
+		err := seek()
+		var pe *PathError
+		if !errors.As(err, &pe) || strings.Contains(err.Error(), dir) {
+			t.Errorf("%s: seek to -5: %v, want a vfs sentence", what, err)
+		}
+	}
+}
