@@ -21,6 +21,9 @@ type Config struct {
 	Audit        Audit        `mapstructure:"audit"`
 	Telemetry    Telemetry    `mapstructure:"telemetry"`
 	Log          Log          `mapstructure:"log"`
+	HTTPD        HTTPD        `mapstructure:"httpd"`
+	SMTP         SMTP         `mapstructure:"smtp"`
+	Events       Events       `mapstructure:"events"`
 	// Dir is the folder relative paths were resolved against (the config
 	// file's folder, or the working directory when there is no file).
 	// Source is the file read, "" for embedded defaults.
@@ -262,6 +265,81 @@ type Log struct {
 	Level string `mapstructure:"level"`
 }
 
+// HTTPD configures the web front-end ("espace privé") and the REST API,
+// with SFTPGo's section and key names.
+type HTTPD struct {
+	// Bindings lists the listening sockets; an empty list disables the web.
+	Bindings []HTTPBinding `mapstructure:"bindings"`
+	// BaseURL is the scheme, host and port printed in invitation links
+	// ("https://depot.example.fr"); "" derives it from the first binding
+	// and the machine's host name.
+	BaseURL string `mapstructure:"base_url"`
+	// PasswordMinLength is the shortest password a user may choose on the
+	// web (invitation, change of password).
+	PasswordMinLength int `mapstructure:"password_min_length"`
+	// SessionLifetime is the absolute lifetime of a web session, in hours;
+	// the idle lifetime is common.idle_timeout, as for every protocol.
+	SessionLifetime int `mapstructure:"session_lifetime"`
+	// Labels are the words of the pages an administrator may change, as
+	// tree.labels changes the folders'.
+	Labels HTTPLabels `mapstructure:"labels"`
+}
+
+// HTTPBinding is one web listening address. Plain HTTP (enable_https
+// false) is accepted only on a loopback address, for a reverse proxy.
+type HTTPBinding struct {
+	Address     string `mapstructure:"address"`
+	Port        int    `mapstructure:"port"`
+	EnableHTTPS bool   `mapstructure:"enable_https"`
+	// A certificate and key; "" uses ftpd's pair (generated when absent).
+	CertificateFile    string `mapstructure:"certificate_file"`
+	CertificateKeyFile string `mapstructure:"certificate_key_file"`
+	// ProxyAllowed lists the addresses (IP or CIDR) of reverse proxies
+	// whose X-Forwarded-For and X-Forwarded-Proto are believed (SFTPGo's
+	// key); from any other address those headers are ignored.
+	ProxyAllowed []string `mapstructure:"proxy_allowed"`
+}
+
+// HTTPLabels are the page words an administrator may rename.
+type HTTPLabels struct {
+	// Title is the name of the site, in the page titles and the header.
+	Title string `mapstructure:"title"`
+	// MySessions is the page listing the login's training sessions.
+	MySessions string `mapstructure:"my_sessions"`
+}
+
+// SMTP is the mail relay invitations and password resets are sent
+// through (SFTPGo's smtp section).
+type SMTP struct {
+	// Host "" means no relay: invitations are only printed.
+	Host     string `mapstructure:"host"`
+	Port     int    `mapstructure:"port"`
+	User     string `mapstructure:"user"`
+	Password string `mapstructure:"password"`
+	From     string `mapstructure:"from"`
+	// Encryption is 0 (none), 1 (TLS from the start) or 2 (STARTTLS).
+	Encryption int `mapstructure:"encryption"`
+}
+
+// Events configures what the training-management system is told.
+type Events struct {
+	// Webhooks receive the events they list, signed with their secret.
+	Webhooks []Webhook `mapstructure:"webhooks"`
+	// RetryHours is how long an event that could not be delivered is
+	// retried (exponential backoff) before it is kept as failed.
+	RetryHours int `mapstructure:"retry_hours"`
+}
+
+// Webhook is one receiver of events.
+type Webhook struct {
+	URL    string   `mapstructure:"url"`
+	Secret string   `mapstructure:"secret"`
+	Events []string `mapstructure:"events"`
+}
+
+// EventTypes are the events a webhook may list.
+var EventTypes = []string{"upload", "download", "delete", "rename", "mkdir", "login_failed", "account_disabled"}
+
 // LogFormats and LogLevels are the values log.format and log.level take.
 var (
 	LogFormats = []string{"text", "json"}
@@ -287,6 +365,10 @@ var (
 func defaultSFTPBinding() Binding { return Binding{Address: "", Port: 2022} }
 
 func defaultFTPBinding() FTPBinding { return FTPBinding{Address: "", Port: 2121, TLSMode: 0} }
+
+func defaultHTTPBinding() HTTPBinding {
+	return HTTPBinding{Address: "", Port: 8443, EnableHTTPS: true, ProxyAllowed: []string{}}
+}
 
 // defaults returns the built-in configuration with paths still relative,
 // which is what the viper defaults and sftpgo.json hold.
@@ -370,6 +452,15 @@ func defaults() *Config {
 		Audit:     Audit{RetentionDays: 400},
 		Telemetry: Telemetry{BindAddress: "127.0.0.1", BindPort: 10000},
 		Log:       Log{Format: "text", Level: "info"},
+		HTTPD: HTTPD{
+			Bindings:          []HTTPBinding{defaultHTTPBinding()},
+			BaseURL:           "",
+			PasswordMinLength: 12,
+			SessionLifetime:   12,
+			Labels:            HTTPLabels{Title: "Espace privé", MySessions: "Mes sessions"},
+		},
+		SMTP:   SMTP{Host: "", Port: 587, From: "", Encryption: 2},
+		Events: Events{Webhooks: []Webhook{}, RetryHours: 24},
 	}
 }
 
@@ -412,6 +503,10 @@ func (c *Config) resolvePaths() {
 	for i := range c.FTPD.Bindings {
 		res(&c.FTPD.Bindings[i].CertificateFile)
 		res(&c.FTPD.Bindings[i].CertificateKeyFile)
+	}
+	for i := range c.HTTPD.Bindings {
+		res(&c.HTTPD.Bindings[i].CertificateFile)
+		res(&c.HTTPD.Bindings[i].CertificateKeyFile)
 	}
 	res(&c.DataProvider.Name)
 	res(&c.Storage.Root)

@@ -107,4 +107,24 @@
 //
 //	log.format               "text"     "text" (key=value) or "json" (one object a line), on standard error
 //	log.level                "info"     "debug", "info", "warn" or "error"
+//
+//	httpd.bindings             [{"address": "", "port": 8443, "enable_https": true, "certificate_file": "", "certificate_key_file": "", "proxy_allowed": []}]
+//	                           [] disables the web and the API; enable_https false only on a loopback address
+//	                           (behind a reverse proxy); certificate_file/certificate_key_file "" = ftpd's pair;
+//	                           proxy_allowed: addresses (IP or CIDR) whose X-Forwarded-For/-Proto are believed
+//	httpd.base_url             ""     scheme://host[:port] printed in invitation links; "" = from the first binding
+//	httpd.password_min_length  12     shortest password chosen on the web (8..128)
+//	httpd.session_lifetime     12     hours a web session lasts at most; its idle lifetime is common.idle_timeout
+//	httpd.labels.title         "Espace privé"   the site's name in the pages
+//	httpd.labels.my_sessions   "Mes sessions"   the page of the login's training sessions
+//
+//	smtp.host                  ""     mail relay for invitations and password resets; "" = none (links are printed)
+//	smtp.port                  587
+//	smtp.user, smtp.password   ""     "" = no authentication
+//	smtp.from                  ""     sender address, required with a host
+//	smtp.encryption            2      0 none, 1 TLS, 2 STARTTLS (SFTPGo's values)
+//
+//	events.webhooks            []     [{"url": "https://tms/hook", "secret": "at least 16 characters", "events": ["upload"]}]
+//	                                  events: upload, download, delete, rename, mkdir, login_failed, account_disabled
+//	events.retry_hours         24     how long an undelivered event is retried before it is kept as failed
 package config

@@ -230,6 +230,7 @@ func (l *loader) checkFile(doc map[string]any) map[string]any {
 	}
 	fill("sftpd", defaultSFTPBinding())
 	fill("ftpd", defaultFTPBinding())
+	fill("httpd", defaultHTTPBinding())
 	return out
 }
 
@@ -426,7 +427,7 @@ func envName(key string) string {
 
 // objectLists are the keys viper cannot take from one environment
 // variable; they get the indexed variables of applyBindingEnv instead.
-var objectLists = map[string]bool{"sftpd.bindings": true, "ftpd.bindings": true}
+var objectLists = map[string]bool{"sftpd.bindings": true, "ftpd.bindings": true, "httpd.bindings": true, "events.webhooks": true}
 
 // defaultLeaves are the dotted keys of every default value.
 func defaultLeaves() map[string]any {
@@ -438,6 +439,7 @@ func defaultLeaves() map[string]any {
 var bindingEnvFields = map[string][]string{
 	"sftpd": {"address", "port"},
 	"ftpd":  {"address", "port", "tls_mode", "force_passive_ip", "certificate_file", "certificate_key_file"},
+	"httpd": {"address", "port", "enable_https", "certificate_file", "certificate_key_file"},
 }
 
 func bindingEnvName(section string, idx int, field string) string {
@@ -559,6 +561,36 @@ func (l *loader) applyBindingEnv(c *Config) {
 			c.FTPD.Bindings = placeBinding(l, c.FTPD.Bindings, b, "ftpd", idx)
 		}
 	}
+	for idx := range envBindings {
+		b := defaultHTTPBinding()
+		if idx < len(c.HTTPD.Bindings) {
+			b = c.HTTPD.Bindings[idx]
+		}
+		set := l.envString("httpd", idx, "address", &b.Address)
+		set = l.envInt("httpd", idx, "port", &b.Port) || set
+		set = l.envBool("httpd", idx, "enable_https", &b.EnableHTTPS) || set
+		set = l.envString("httpd", idx, "certificate_file", &b.CertificateFile) || set
+		set = l.envString("httpd", idx, "certificate_key_file", &b.CertificateKeyFile) || set
+		if set {
+			c.HTTPD.Bindings = placeBinding(l, c.HTTPD.Bindings, b, "httpd", idx)
+		}
+	}
+}
+
+func (l *loader) envBool(section string, idx int, field string, dst *bool) bool {
+	name := bindingEnvName(section, idx, field)
+	s, ok := lookupEnv(name)
+	if !ok {
+		return false
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		l.addf("environment variable %s: %s.bindings[%d].%s: expected true or false, got %q", name, section, idx, field, s)
+		return true
+	}
+	*dst = v
+	l.envFrom[fmt.Sprintf("%s.bindings[%d].%s", section, idx, field)] = name
+	return true
 }
 
 // placeBinding puts b at idx, refusing to leave a gap: SFTPGo would
@@ -622,6 +654,18 @@ func (c *Config) normalize() {
 	}
 	if c.FTPD.Bindings == nil {
 		c.FTPD.Bindings = []FTPBinding{}
+	}
+	if c.HTTPD.Bindings == nil {
+		c.HTTPD.Bindings = []HTTPBinding{}
+	}
+	for i := range c.HTTPD.Bindings {
+		c.HTTPD.Bindings[i].ProxyAllowed = trim(c.HTTPD.Bindings[i].ProxyAllowed)
+	}
+	if c.Events.Webhooks == nil {
+		c.Events.Webhooks = []Webhook{}
+	}
+	for i := range c.Events.Webhooks {
+		c.Events.Webhooks[i].Events = trim(c.Events.Webhooks[i].Events)
 	}
 	if c.Tree.Permissions == nil {
 		c.Tree.Permissions = map[string]map[string]string{}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/mail"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -57,6 +59,9 @@ func (c *Config) validate(envFrom map[string]string) []string {
 	c.Common.validate(p)
 	c.SFTPD.validate(p)
 	c.FTPD.validate(p)
+	c.HTTPD.validate(p)
+	c.SMTP.validate(p)
+	c.Events.validate(p)
 	c.checkListeners(p)
 	c.DataProvider.validate(p)
 	c.Storage.validate(p)
@@ -388,6 +393,9 @@ func (c *Config) checkListeners(p *problems) {
 	for i, b := range c.FTPD.Bindings {
 		ls = append(ls, listener{fmt.Sprintf("ftpd.bindings[%d]", i), b.Address, b.Port})
 	}
+	for i, b := range c.HTTPD.Bindings {
+		ls = append(ls, listener{fmt.Sprintf("httpd.bindings[%d]", i), b.Address, b.Port})
+	}
 	// Port 0 disables telemetry; sameSocket ignores port 0.
 	ls = append(ls, listener{"telemetry", c.Telemetry.BindAddress, c.Telemetry.BindPort})
 	for j := range ls {
@@ -407,6 +415,103 @@ func (c *Config) checkListeners(p *problems) {
 	for _, l := range ls {
 		if l.port >= r.Start && l.port <= r.End {
 			p.add("ftpd.passive_port_range", "%d-%d contains port %d of %s", r.Start, r.End, l.port, l.key)
+		}
+	}
+}
+
+func (h *HTTPD) validate(p *problems) {
+	for i, b := range h.Bindings {
+		k := fmt.Sprintf("httpd.bindings[%d].", i)
+		checkAddress(p, k+"address", b.Address)
+		checkBindingPort(p, k+"port", b.Port)
+		if !b.EnableHTTPS && !isLoopback(b.Address) {
+			// Passwords and documents would cross the network in clear.
+			p.add(k+"enable_https", "false is allowed only on a loopback address (127.0.0.1, ::1, localhost), behind a reverse proxy that speaks HTTPS; %q is not one", b.Address)
+		}
+		switch {
+		case b.CertificateFile != "" && b.CertificateKeyFile == "":
+			p.add(k+"certificate_key_file", "must be set when %scertificate_file is", k)
+		case b.CertificateFile == "" && b.CertificateKeyFile != "":
+			p.add(k+"certificate_file", "must be set when %scertificate_key_file is", k)
+		}
+		for j, a := range b.ProxyAllowed {
+			if !validIPOrCIDR(a) {
+				p.add(fmt.Sprintf("%sproxy_allowed[%d]", k, j), "%q is not an IP address or a CIDR network", a)
+			}
+		}
+	}
+	if h.BaseURL != "" {
+		u, err := url.Parse(h.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			p.add("httpd.base_url", "%q must be a URL of the form https://host[:port], without a path", h.BaseURL)
+		}
+	}
+	if h.PasswordMinLength < 8 || h.PasswordMinLength > 128 {
+		p.add("httpd.password_min_length", "%d must be between 8 and 128 (characters)", h.PasswordMinLength)
+	}
+	if h.SessionLifetime < 1 || h.SessionLifetime > 24*30 {
+		p.add("httpd.session_lifetime", "%d must be between 1 and 720 (hours)", h.SessionLifetime)
+	}
+	if strings.TrimSpace(h.Labels.Title) == "" {
+		p.add("httpd.labels.title", "must not be empty")
+	}
+	if strings.TrimSpace(h.Labels.MySessions) == "" {
+		p.add("httpd.labels.my_sessions", "must not be empty")
+	}
+}
+
+// isLoopback tells an address only this machine reaches.
+func isLoopback(addr string) bool {
+	if strings.EqualFold(addr, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+func validIPOrCIDR(s string) bool {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(s)
+	return err == nil
+}
+
+func (m *SMTP) validate(p *problems) {
+	if m.Port < 1 || m.Port > 65535 {
+		p.add("smtp.port", "%d is not a valid port (1-65535)", m.Port)
+	}
+	if m.Encryption < 0 || m.Encryption > 2 {
+		p.add("smtp.encryption", "%d is not one of 0 (none), 1 (TLS), 2 (STARTTLS)", m.Encryption)
+	}
+	if m.Host == "" {
+		return
+	}
+	if _, err := mail.ParseAddress(m.From); err != nil {
+		p.add("smtp.from", "%q is not an email address (needed when smtp.host is set)", m.From)
+	}
+}
+
+func (e *Events) validate(p *problems) {
+	if e.RetryHours < 1 || e.RetryHours > 24*30 {
+		p.add("events.retry_hours", "%d must be between 1 and 720 (hours)", e.RetryHours)
+	}
+	for i, w := range e.Webhooks {
+		k := fmt.Sprintf("events.webhooks[%d].", i)
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			p.add(k+"url", "%q must be an http:// or https:// URL", w.URL)
+		}
+		if len(w.Secret) < 16 {
+			p.add(k+"secret", "must be at least 16 characters: receivers check the signature with it")
+		}
+		if len(w.Events) == 0 {
+			p.add(k+"events", "must list at least one of %s", strings.Join(EventTypes, ", "))
+		}
+		for j, t := range w.Events {
+			if !slices.Contains(EventTypes, t) {
+				p.add(fmt.Sprintf("%sevents[%d]", k, j), "%q is not one of %s", t, strings.Join(EventTypes, ", "))
+			}
 		}
 	}
 }

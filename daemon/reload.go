@@ -59,6 +59,9 @@ var Settings = []Setting{
 	{"telemetry", false},
 	{"log.level", true},
 	{"log.format", false},
+	{"httpd", false},  // bindings, certificates, base URL, labels, lifetimes
+	{"smtp", false},   // the relay
+	{"events", false}, // webhooks and their retry time
 }
 
 var listIndex = regexp.MustCompile(`\[\d+\]`)
