@@ -219,6 +219,62 @@ CREATE TABLE IF NOT EXISTS defender_unbans (
 	requested_at TEXT NOT NULL
 );
 `,
+	// 3: the web and the API (package httpd, its api, events): which client
+	// sent each trainee, web sessions, invitation links, API keys and the
+	// events' outbox. Secrets are stored as SHA-256 of 256 random bits:
+	// nothing to guess, so a slow hash would only cost every request.
+	`
+ALTER TABLE enrollments ADD COLUMN client TEXT NOT NULL DEFAULT ''; -- a trainee's: the ref of the client that sent them
+
+CREATE TABLE web_sessions (
+	token_hash TEXT PRIMARY KEY, -- hex SHA-256 of the cookie's token
+	login      TEXT NOT NULL COLLATE NOCASE,
+	remote     TEXT NOT NULL,
+	created_at TEXT NOT NULL, -- RFC 3339, UTC
+	seen_at    TEXT NOT NULL,
+	expires_at TEXT NOT NULL  -- absolute end
+);
+CREATE INDEX web_sessions_login ON web_sessions (login COLLATE NOCASE);
+
+CREATE TABLE invitations (
+	token_hash TEXT PRIMARY KEY,
+	login      TEXT NOT NULL COLLATE NOCASE,
+	created_at TEXT NOT NULL,
+	expires_at TEXT NOT NULL,
+	used_at    TEXT NOT NULL DEFAULT '',
+	replaced   INTEGER NOT NULL DEFAULT 0 CHECK (replaced IN (0, 1)) -- a newer link was made for the login
+);
+CREATE INDEX invitations_login ON invitations (login COLLATE NOCASE);
+
+CREATE TABLE api_keys (
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
+	name         TEXT NOT NULL COLLATE NOCASE,
+	key_hash     TEXT NOT NULL UNIQUE,
+	scopes       TEXT NOT NULL, -- comma-separated
+	expires_at   TEXT NOT NULL DEFAULT '', -- YYYY-MM-DD, last usable day
+	created_at   TEXT NOT NULL,
+	last_used_at TEXT NOT NULL DEFAULT '',
+	revoked_at   TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX api_keys_name ON api_keys (name COLLATE NOCASE) WHERE revoked_at = '';
+
+CREATE TABLE event_outbox (
+	seq          INTEGER PRIMARY KEY AUTOINCREMENT, -- delivery order
+	event_id     TEXT NOT NULL,
+	webhook      TEXT NOT NULL, -- the receiver's URL
+	login        TEXT NOT NULL,
+	type         TEXT NOT NULL,
+	body         TEXT NOT NULL, -- the exact JSON posted and signed
+	created_at   TEXT NOT NULL,
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	next_attempt TEXT NOT NULL,
+	last_error   TEXT NOT NULL DEFAULT '',
+	delivered_at TEXT NOT NULL DEFAULT '',
+	failed_at    TEXT NOT NULL DEFAULT '',
+	UNIQUE (event_id, webhook)
+);
+CREATE INDEX event_outbox_pending ON event_outbox (webhook, login, seq) WHERE delivered_at = '' AND failed_at = '';
+`,
 }
 
 // migrate brings the schema up to date: forward only, every missing
