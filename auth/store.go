@@ -266,6 +266,7 @@ CREATE TABLE event_outbox (
 	type         TEXT NOT NULL,
 	body         TEXT NOT NULL, -- the exact JSON posted and signed
 	created_at   TEXT NOT NULL,
+	retry_since  TEXT NOT NULL, -- start of the retry window: creation, or the last "events retry"
 	attempts     INTEGER NOT NULL DEFAULT 0,
 	next_attempt TEXT NOT NULL,
 	last_error   TEXT NOT NULL DEFAULT '',
@@ -273,7 +274,15 @@ CREATE TABLE event_outbox (
 	failed_at    TEXT NOT NULL DEFAULT '',
 	UNIQUE (event_id, webhook)
 );
-CREATE INDEX event_outbox_pending ON event_outbox (webhook, login, seq) WHERE delivered_at = '' AND failed_at = '';
+CREATE INDEX event_outbox_pending ON event_outbox (webhook, seq) WHERE delivered_at = '' AND failed_at = '';
+-- The accounts as events last saw them, so that account_disabled fires
+-- once per change, whoever made it (CLI, import, API, expiry).
+CREATE TABLE event_accounts (
+	login  TEXT PRIMARY KEY COLLATE NOCASE,
+	role   TEXT NOT NULL,
+	ref    TEXT NOT NULL,
+	usable INTEGER NOT NULL
+);
 `,
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/defender"
 	"github.com/dossierd/dossierd/domain"
+	"github.com/dossierd/dossierd/events"
 	"github.com/dossierd/dossierd/ftpd"
 	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/proxyproto"
@@ -106,6 +107,8 @@ type Daemon struct {
 	Defender  *defender.Defender
 	Audit     *audit.Recorder
 	Metrics   *telemetry.Metrics
+	// Events is the webhooks' outbox; nil without events.webhooks.
+	Events *events.Outbox
 	// Telemetry serves /metrics and /healthz; nil when
 	// telemetry.bind_port is 0.
 	Telemetry *telemetry.Server
@@ -167,7 +170,11 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 	if err == nil {
 		d.Audit, err = audit.NewRecorder(ctx, dir.Store.DB(), log)
 	}
+	if err == nil {
+		d.Events, err = openEvents(ctx, cfg, dir, log)
+	}
 	if err != nil {
+		d.Audit.Close()
 		dir.Close()
 		return nil, err
 	}
@@ -180,6 +187,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 		Audit:       d.Audit,
 		Defender:    d.Defender,
 		Metrics:     d.Metrics,
+		Events:      d.serviceEvents(),
 		Limits:      d.limits,
 		RoleLimits:  roleLimits(cfg.Common),
 		// sftpd's key: SFTP is the protocol that opens many files at
@@ -263,6 +271,7 @@ func (d *Daemon) closeAll() {
 	if d.SFTP != nil {
 		d.SFTP.Close()
 	}
+	d.Events.Close()
 	d.Audit.Close()
 	d.Directory.Close()
 }
@@ -328,6 +337,7 @@ func (d *Daemon) Run(ctx context.Context) {
 		defer wg.Done()
 		d.housekeeping(watchCtx, poll)
 	}()
+	d.runEvents(watchCtx, &wg)
 	started := time.Now()
 	wg.Add(1)
 	go func() {
@@ -383,6 +393,7 @@ func (d *Daemon) Run(ctx context.Context) {
 	}
 	stopWatch()
 	wg.Wait()
+	d.Events.Close()
 	d.Audit.Close()
 	d.Directory.Close()
 }

@@ -43,6 +43,9 @@ func (c *Conn) change(action, op, p, target string, f func() error) error {
 	start := time.Now()
 	err := f()
 	c.Audit(action, p, target, 0, time.Since(start), err)
+	if t, ok := changeEvents[action]; ok && err == nil {
+		c.emit(Event{Type: t, Path: p, Target: target})
+	}
 	return c.check(op, p, err)
 }
 
@@ -216,6 +219,9 @@ func (d *Download) Close() error {
 			result = interrupted{catalogue.DownloadWord}
 		}
 		d.c.Audit(audit.Download, d.Path(), "", d.Bytes(), time.Since(d.start), result)
+		if result == nil {
+			d.c.emit(Event{Type: EventDownload, Path: d.Path(), Size: d.Bytes()})
+		}
 	})
 	return err
 }
@@ -327,6 +333,7 @@ func (e interrupted) Is(target error) bool { return target == ErrInterrupted }
 // Close commits the upload (or discards it) and records it.
 func (u *Upload) Close() error {
 	u.once.Do(func() {
+		size, sum := u.digest()
 		u.err = u.Upload.Close()
 		u.c.transfers.open.Add(-1)
 		u.c.release()
@@ -340,6 +347,9 @@ func (u *Upload) Close() error {
 		u.c.Audit(audit.Upload, u.Path(), "", u.Written(), time.Since(u.start), result)
 		if u.err != nil && cut == nil {
 			u.c.refused("upload", u.Path(), u.err)
+		}
+		if result == nil { // committed at its final name, whole
+			u.c.emit(Event{Type: EventUpload, Path: u.Path(), Size: size, SHA256: sum})
 		}
 	})
 	return u.err

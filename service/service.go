@@ -48,6 +48,7 @@ type Options struct {
 	Defender    *defender.Defender // nil: no bans
 	Limits      *defender.Limits   // nil: no limits
 	Metrics     Metrics            // nil: none
+	Events      Events             // nil: none
 	// RoleLimits are the limits of each role's logins; a role without an
 	// entry has none.
 	RoleLimits map[string]RoleLimits
@@ -287,6 +288,7 @@ func (s *Service) authFailed(ctx context.Context, protocol, remote, login, metho
 	s.o().Metrics.Login(metricProtocol(protocol), result)
 	s.log.Warn("login failed", "protocol", protocol, "remote", remote, "login", login, "method", method, "reason", err.Error())
 	s.o().Audit.Record(audit.Event{Login: login, Remote: remote, Protocol: protocol, Action: audit.Login, Result: err.Error()})
+	s.loginFailed(ctx, protocol, remote, login)
 	if !s.o().Defender.Enabled() {
 		return
 	}
