@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,8 +36,57 @@ type receiver struct {
 func newReceiver(t testing.TB) *receiver {
 	r := &receiver{t: t}
 	r.srv = httptest.NewServer(r)
-	t.Cleanup(r.srv.Close)
+	t.Cleanup(func() { r.server().Close() })
 	return r
+}
+
+func (r *receiver) server() *httptest.Server {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.srv
+}
+
+// url is where the receiver listens, down or up.
+func (r *receiver) url() string { return r.server().URL }
+
+// down closes the listener: connections are refused.
+func (r *receiver) down() { r.server().Close() }
+
+// up listens again on the same address.
+func (r *receiver) up() {
+	r.t.Helper()
+	addr := strings.TrimPrefix(r.url(), "http://")
+	var l net.Listener
+	var err error
+	for range 50 { // the port was ours a moment ago; retry while the kernel lets it go
+		if l, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(r)
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	r.mu.Lock()
+	r.srv = srv
+	r.mu.Unlock()
+}
+
+// unique is what came, each id once, in the order of first arrival.
+func (r *receiver) unique() []events.Body {
+	seen := map[string]bool{}
+	var out []events.Body
+	for _, b := range r.bodies() {
+		if !seen[b.ID] {
+			seen[b.ID] = true
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -124,8 +175,8 @@ func TestEmitDelivers(t *testing.T) {
 	r := newReceiver(t)
 	other := newReceiver(t)
 	o := start(t, store, 24*time.Hour,
-		config.Webhook{URL: r.srv.URL, Secret: secret, Events: []string{"upload", "delete"}},
-		config.Webhook{URL: other.srv.URL, Secret: secret, Events: []string{"login_failed"}})
+		config.Webhook{URL: r.url(), Secret: secret, Events: []string{"upload", "delete"}},
+		config.Webhook{URL: other.url(), Secret: secret, Events: []string{"login_failed"}})
 	if !o.Wants("upload") || !o.Wants("login_failed") || o.Wants("download") {
 		t.Fatal("Wants does not follow the webhooks' lists")
 	}
@@ -168,7 +219,7 @@ func TestRetriesInOrderPerLogin(t *testing.T) {
 	store := openStore(t)
 	r := newReceiver(t)
 	r.fail = 5
-	o := start(t, store, 24*time.Hour, config.Webhook{URL: r.srv.URL, Secret: secret, Events: []string{"mkdir"}})
+	o := start(t, store, 24*time.Hour, config.Webhook{URL: r.url(), Secret: secret, Events: []string{"mkdir"}})
 	logins := []string{"a", "b", "c"}
 	var wg sync.WaitGroup
 	for _, l := range logins {
@@ -219,7 +270,7 @@ func TestFailedAndRetry(t *testing.T) {
 	store := openStore(t)
 	r := newReceiver(t)
 	r.fail = 1 << 30
-	o := start(t, store, 300*time.Millisecond, config.Webhook{URL: r.srv.URL, Secret: secret, Events: []string{"rename"}})
+	o := start(t, store, 300*time.Millisecond, config.Webhook{URL: r.url(), Secret: secret, Events: []string{"rename"}})
 	if err := o.Emit(context.Background(), service.Event{Type: "rename", Login: "x", Path: "/a", Target: "/b"}); err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +312,7 @@ func TestFailedAndRetry(t *testing.T) {
 func TestAccountDisabled(t *testing.T) {
 	store := openStore(t)
 	r := newReceiver(t)
-	o := start(t, store, 24*time.Hour, config.Webhook{URL: r.srv.URL, Secret: secret, Events: []string{"account_disabled"}})
+	o := start(t, store, 24*time.Hour, config.Webhook{URL: r.url(), Secret: secret, Events: []string{"account_disabled"}})
 	ctx := context.Background()
 	add := func(login, expires string, disabled bool) {
 		if _, err := store.AddAccount(ctx, auth.Account{Login: login, Role: "staff", ExpiresAt: expires, Disabled: disabled}, ""); err != nil {

@@ -28,8 +28,8 @@ type Options struct {
 	RetryHours int // events.retry_hours; 0: 24
 	// RetryFor, when set, replaces RetryHours (tests).
 	RetryFor time.Duration
-	Logger     *slog.Logger
-	Client     *http.Client // nil: one with a 10 s timeout that follows no redirect
+	Logger   *slog.Logger
+	Client   *http.Client // nil: one with a 10 s timeout that follows no redirect
 }
 
 // Backoff is the wait before the attempts that follow a failed one:

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/catalogue"
+	"github.com/dossierd/dossierd/daemon"
+	"github.com/dossierd/dossierd/events"
+)
+
+func (c *cli) eventsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "events", Short: "the webhooks' outbox: events not delivered yet, or kept as failed"}
+	var asJSON, failedOnly bool
+	list := &cobra.Command{
+		Use:   "list [--failed] [--json]",
+		Short: "list the events not delivered (pending, or failed after events.retry_hours), oldest first",
+		Args:  cobra.NoArgs,
+		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
+			entries, err := events.List(cmd.Context(), d.Store.DB(), failedOnly)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return writeJSON(out, entries)
+			}
+			t := newTable(out, catalogue.HeadEventID, catalogue.HeadEventType, catalogue.HeadLogin, catalogue.HeadWebhook,
+				catalogue.HeadStatus, catalogue.HeadAttempts, catalogue.HeadCreated, catalogue.HeadNextAttempt, catalogue.HeadLastError)
+			for _, e := range entries {
+				state, next := catalogue.EventStatePending.F(), e.NextAttempt.Local().Format(auditTime)
+				if e.State == events.StateFailed {
+					state, next = catalogue.EventStateFailed.F(), "-"
+				}
+				t.row(e.ID, e.Type, e.Login, e.Webhook, state, e.Attempts, e.CreatedAt.Local().Format(auditTime), next, orDash(e.LastError))
+			}
+			return t.flush()
+		}),
+	}
+	list.Flags().BoolVar(&failedOnly, "failed", false, "only the events kept as failed")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	var all bool
+	retry := &cobra.Command{
+		Use:   "retry ID|--all",
+		Short: "deliver again now, with a new retry time, one event (every webhook) or all those not delivered (the running daemon sends them within a second)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
+			if all == (len(args) == 1) {
+				return catalogue.Error(catalogue.EventsRetryArgs)
+			}
+			if all {
+				n, err := events.RetryAll(cmd.Context(), d.Store.DB())
+				if err == nil {
+					fmt.Fprintln(cmd.OutOrStdout(), catalogue.EventsRetriedAll.F(n))
+				}
+				return err
+			}
+			n, err := events.Retry(cmd.Context(), d.Store.DB(), args[0])
+			switch {
+			case err != nil:
+				return err
+			case n == 0:
+				return catalogue.Errorf(catalogue.EventUnknown, args[0])
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.EventsRetried.F(n, args[0]))
+			return nil
+		}),
+	}
+	retry.Flags().BoolVar(&all, "all", false, "every event not delivered")
+	cmd.AddCommand(list, retry)
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
