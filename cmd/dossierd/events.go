@@ -78,4 +78,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
