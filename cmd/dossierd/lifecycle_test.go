@@ -52,14 +52,15 @@ type daemonProc struct {
 	done   chan error
 }
 
-// startDaemon runs `dossierd --config DIR/sftpgo.json serve --demo`.
-func startDaemon(t *testing.T, bin, dir string, port, grace int) *daemonProc {
+// startDaemon runs `dossierd --config DIR/sftpgo.json serve --demo`;
+// extra is more top-level keys of the configuration ("" or `"key": ...,`).
+func startDaemon(t *testing.T, bin, dir string, port, grace int, extra ...string) *daemonProc {
 	t.Helper()
-	cfg := fmt.Sprintf(`{"sftpd": {"bindings": [{"address": "127.0.0.1", "port": %d}]},
+	cfg := fmt.Sprintf(`{%s"sftpd": {"bindings": [{"address": "127.0.0.1", "port": %d}]},
  "ftpd": {"bindings": []},
  "common": {"grace_time": %d},
  "data_provider": {"poll_interval": 1},
- "telemetry": {"bind_port": 0}}`, port, grace)
+ "telemetry": {"bind_port": 0}}`, strings.Join(extra, ""), port, grace)
 	if err := os.WriteFile(filepath.Join(dir, "sftpgo.json"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
