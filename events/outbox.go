@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -107,7 +108,11 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Outbox, error) {
 		log: opts.Logger.With("component", "events"), client: opts.Client,
 		reqs: make(chan *request), closed: make(chan struct{}),
 	}
-	for _, w := range opts.Webhooks {
+	for i, w := range opts.Webhooks {
+		// A row names its webhook by URL: two with one URL would be one.
+		if slices.ContainsFunc(opts.Webhooks[:i], func(o config.Webhook) bool { return o.URL == w.URL }) {
+			return nil, fmt.Errorf("events.webhooks[%d].url: %q is listed twice", i, w.URL)
+		}
 		h := &hook{Webhook: w, wants: map[string]bool{}, wake: make(chan struct{}, 1)}
 		for _, t := range w.Events {
 			h.wants[t] = true
