@@ -40,6 +40,9 @@
 #                             GOMEMLIMIT=64MiB" to try runtime settings
 #   BENCH_DOSSIERD_BIN=PATH   bench this dossierd binary instead of building
 #                             the work tree (to compare a change)
+#   BENCH_EVENTS=1/1          0: skip the webhooks' benchmark (bench/events,
+#                             its own server; full: writes
+#                             bench/RESULTS-events.md, or BENCH_EVENTS_OUT)
 #   BENCH_HOLD=SECONDS        debugging: keep the servers up that long after
 #                             setting up, printing their ports and passwords
 #
@@ -211,6 +214,7 @@ else
 	(cd "$REPO" && go build -o "$TMP/bin/dossierd" ./cmd/dossierd && go build -o "$TMP/bin/benchtool" ./bench/benchtool) ||
 		fail "go build"
 fi
+(cd "$REPO" && go build -o "$TMP/bin/benchevents" ./bench/events) || fail "go build ./bench/events"
 BT=$TMP/bin/benchtool
 mapfile -t ports < <("$BT" freeport -n 4)
 [ ${#ports[@]} -eq 4 ] || fail "benchtool freeport"
@@ -851,4 +855,14 @@ cat "$report"
 if [ -n "$OUT" ]; then
 	cp "$report" "$OUT"
 	log "== report written to $OUT"
+fi
+
+# ---------------------------------------------------------------- events
+# The webhooks (issue 14) on a server of their own: events per second while
+# 20 clients upload, delivery latency, transfers with and without a webhook.
+if [ $MODE != profile ] && [ "${BENCH_EVENTS:-1}" = 1 ]; then
+	log "== events (webhooks): bench/events"
+	EV_ARGS=(-bin "$TMP/bin/dossierd")
+	if [ $MODE = quick ]; then EV_ARGS+=(-quick); else EV_ARGS+=(-out "${BENCH_EVENTS_OUT:-$HERE/RESULTS-events.md}"); fi
+	"$TMP/bin/benchevents" "${EV_ARGS[@]}" || fail "bench/events"
 fi
