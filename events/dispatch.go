@@ -31,21 +31,37 @@ func (o *Outbox) Deliver(ctx context.Context) {
 	wg.Wait()
 }
 
+// cooldown is the least time between two looks at the table after one
+// that delivered nothing: while a receiver is down, every event written
+// would otherwise wake a read of the backlog it cannot send.
+const cooldown = 250 * time.Millisecond
+
 func (o *Outbox) dispatch(ctx context.Context, h *hook) {
-	for {
-		wait, err := o.round(ctx, h)
+	for ctx.Err() == nil {
+		wait, delivered, held, err := o.round(ctx, h)
 		if err != nil && ctx.Err() == nil {
 			o.log.Error("outbox read failed", "webhook", h.URL, "err", err)
-			wait = idlePoll
+			held = true
 		}
-		if wait <= 0 && ctx.Err() == nil {
-			continue
+		if delivered {
+			continue // more may be due
 		}
-		t := time.NewTimer(min(wait, idlePoll))
+		wait = min(wait, idlePoll)
+		if held { // rows wait for a retry: no new look before the cooldown
+			wait = max(wait, cooldown)
+			rest := time.NewTimer(cooldown)
+			select {
+			case <-ctx.Done():
+			case <-rest.C:
+			}
+			rest.Stop()
+			if wait -= cooldown; wait <= 0 {
+				continue
+			}
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			return
 		case <-h.wake:
 		case <-t.C:
 		}
@@ -73,12 +89,13 @@ const roundSize = 1000
 // round delivers what is due to h: for each login, its undelivered rows
 // in seq order, stopping at its first failure, which blocks the login's
 // later rows until its next attempt (or until it is kept as failed). It
-// returns how long nothing is due (0: look again at once).
-func (o *Outbox) round(ctx context.Context, h *hook) (time.Duration, error) {
+// returns how long nothing is due, whether something was delivered, and
+// whether rows are held back (waiting for a retry).
+func (o *Outbox) round(ctx context.Context, h *hook) (wait time.Duration, delivered, held bool, err error) {
 	rows, err := o.db.QueryContext(ctx, `SELECT seq, event_id, login, body, attempts, next_attempt, retry_since
 		FROM event_outbox WHERE webhook = ? AND delivered_at = '' AND failed_at = '' ORDER BY seq LIMIT ?`, h.URL, roundSize)
 	if err != nil {
-		return 0, err
+		return 0, false, false, err
 	}
 	var order []string
 	chains := map[string][]pending{}
@@ -87,7 +104,7 @@ func (o *Outbox) round(ctx context.Context, h *hook) (time.Duration, error) {
 		var next, since string
 		if err := rows.Scan(&p.seq, &p.id, &p.login, &p.body, &p.attempts, &next, &since); err != nil {
 			rows.Close()
-			return 0, err
+			return 0, false, false, err
 		}
 		p.next, p.retrySince = parseTime(next), parseTime(since)
 		if _, ok := chains[p.login]; !ok {
@@ -97,10 +114,10 @@ func (o *Outbox) round(ctx context.Context, h *hook) (time.Duration, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, false, false, err
 	}
 	now := time.Now()
-	wait := idlePoll
+	wait = idlePoll
 	var due [][]pending
 	for _, login := range order {
 		c := chains[login]
@@ -110,8 +127,9 @@ func (o *Outbox) round(ctx context.Context, h *hook) (time.Duration, error) {
 		}
 		due = append(due, c)
 	}
+	held = len(due) < len(order)
 	if len(due) == 0 {
-		return wait, nil
+		return wait, false, held, nil
 	}
 	var (
 		mu      sync.Mutex
@@ -139,9 +157,13 @@ func (o *Outbox) round(ctx context.Context, h *hook) (time.Duration, error) {
 	}
 	wg.Wait()
 	if err := o.record(context.WithoutCancel(ctx), h, results); err != nil {
-		return 0, err
+		return 0, false, false, err
 	}
-	return 0, nil
+	for _, r := range results {
+		delivered = delivered || r.err == nil
+		held = held || r.err != nil
+	}
+	return 0, delivered, held, nil
 }
 
 // post delivers one row: a 2xx answer is a delivery, anything else a

@@ -29,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jlaffaye/ftp"
@@ -44,21 +45,23 @@ type options struct {
 	clients  int
 	size     int
 	bigMB    int
+	repeat   int
 	bin, out string
 }
 
 func main() {
 	var o options
-	quick := flag.Bool("quick", false, "a few seconds: 2 s per phase, 8 MiB big files")
-	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long the clients upload, per phase")
+	quick := flag.Bool("quick", false, "a few seconds: 1 s per phase, 4 MiB big files")
+	flag.DurationVar(&o.duration, "duration", 15*time.Second, "how long the clients upload, per phase")
 	flag.IntVar(&o.clients, "clients", 20, "clients uploading at once, half SFTP, half FTP, one login each")
 	flag.IntVar(&o.size, "size", 4096, "bytes of each small file")
-	flag.IntVar(&o.bigMB, "big-mb", 256, "MiB of the big file uploaded once per protocol and phase")
+	flag.IntVar(&o.bigMB, "big-mb", 128, "MiB of the big file uploaded once per protocol and phase")
+	flag.IntVar(&o.repeat, "repeat", 3, "runs of each phase, taking turns")
 	flag.StringVar(&o.bin, "bin", "", "dossierd binary to run (default: build ./cmd/dossierd)")
 	flag.StringVar(&o.out, "out", "", "also write the report to this file")
 	flag.Parse()
 	if *quick {
-		o.duration, o.bigMB = 2*time.Second, 8
+		o.duration, o.bigMB, o.repeat = time.Second, 4, 1
 	}
 	if err := run(o); err != nil {
 		log.Fatal(err)
@@ -109,18 +112,53 @@ func (r *receiver) count() int {
 	return len(r.first)
 }
 
+// mode is what a phase's server is told of webhooks.
+type mode int
+
+const (
+	noWebhook    mode = iota
+	receiverDown      // a webhook whose receiver refuses connections: the outbox's writes, no delivery
+	receiverUp
+)
+
+var modeNames = []string{"no webhook", "webhook, receiver down (outbox writes only)", "webhook, receiver up"}
+
 // phase is what one run of the workload measured.
 type phase struct {
+	mode             mode
 	uploads          int64
 	elapsed          time.Duration
 	uploadLat        []time.Duration // one small upload, client side
-	bigSFTP, bigFTP  time.Duration
-	bigCloseSFTP     time.Duration // the SFTP close of the big file: commit (and digest)
-	delivered        int           // events received during the load
-	drain            time.Duration // after the load, until the last event came
+	bigSFTP, bigFTP  []time.Duration
+	bigCloseSFTP     []time.Duration // the SFTP close of a big file: commit (and digest)
+	delivered        int             // events received during the load
+	drain            time.Duration   // after the load, until the last event came
 	deliveryLat      []time.Duration
 	posts, badPosts  int64
 	expected, gotAll int
+	rates            []float64 // small uploads per second, per run (merged phases)
+}
+
+// merge pools the runs of one mode.
+func merge(runs []*phase) *phase {
+	m := &phase{mode: runs[0].mode}
+	for _, r := range runs {
+		m.uploads += r.uploads
+		m.elapsed += r.elapsed
+		m.uploadLat = append(m.uploadLat, r.uploadLat...)
+		m.bigSFTP = append(m.bigSFTP, r.bigSFTP...)
+		m.bigFTP = append(m.bigFTP, r.bigFTP...)
+		m.bigCloseSFTP = append(m.bigCloseSFTP, r.bigCloseSFTP...)
+		m.delivered += r.delivered
+		m.drain = max(m.drain, r.drain)
+		m.deliveryLat = append(m.deliveryLat, r.deliveryLat...)
+		m.posts += r.posts
+		m.badPosts += r.badPosts
+		m.expected += r.expected
+		m.gotAll += r.gotAll
+		m.rates = append(m.rates, float64(r.uploads)/r.elapsed.Seconds())
+	}
+	return m
 }
 
 func run(o options) error {
@@ -135,7 +173,7 @@ func run(o options) error {
 			return err
 		}
 	}
-	ports, err := benchkit.FreePorts(3)
+	ports, err := benchkit.FreePorts(4) // SFTP, FTP, the receiver, a receiver that is down
 	if err != nil {
 		return err
 	}
@@ -170,7 +208,7 @@ func run(o options) error {
 		return err
 	}
 	cfgFile := filepath.Join(dir, "sftpgo.json")
-	cfg := func(webhook bool) error {
+	cfg := func(m mode) error {
 		c := benchkit.Config{SFTPPort: ports[0], FTPPort: ports[1], PassiveStart: pasv, PassiveEnd: pasv + 99, Set: map[string]map[string]any{
 			"common":        {"max_per_host_connections": 0, "max_total_connections": 0, "max_sessions": 0, "defender": map[string]any{"enabled": false}},
 			"data_provider": {"name": filepath.Join(dir, "dossierd.db")},
@@ -178,24 +216,35 @@ func run(o options) error {
 			"sftpd":         {"host_keys": []string{filepath.Join(dir, "id_ed25519")}},
 			"telemetry":     {"bind_port": 0}, // the other servers of run.sh may hold the default
 		}}
-		if webhook {
+		if m != noWebhook {
+			port := ports[2]
+			if m == receiverDown {
+				port = ports[3]
+			}
 			c.Set["events"] = map[string]any{"webhooks": []any{map[string]any{
-				"url": fmt.Sprintf("http://127.0.0.1:%d/hook", ports[2]), "secret": secret, "events": []string{"upload"}}}}
+				"url": fmt.Sprintf("http://127.0.0.1:%d/hook", port), "secret": secret, "events": []string{"upload"}}}}
 		}
 		return c.Write(cfgFile)
 	}
-	if err := cfg(false); err != nil {
+	if err := cfg(noWebhook); err != nil {
 		return err
 	}
 	if out, err := benchkit.Admin(bin, cfgFile, "import", importFile); err != nil {
 		return fmt.Errorf("import: %v\n%s", err, out)
 	}
 	sftpAddr, ftpAddr := fmt.Sprintf("127.0.0.1:%d", ports[0]), fmt.Sprintf("127.0.0.1:%d", ports[1])
-	var without, with phase
-	for i, p := range []*phase{&without, &with} {
-		if err := cfg(i == 1); err != nil {
+	// The phases take turns, repeat times: the machine's load drifts, and
+	// each mode gets its share of it.
+	runs := make([][]*phase, 3)
+	for i := range o.repeat * 3 {
+		p := &phase{mode: mode(i % 3)}
+		runs[p.mode] = append(runs[p.mode], p)
+		if err := cfg(p.mode); err != nil {
 			return err
 		}
+		// What the previous phase left dirty is written now, not
+		// during this one.
+		syscall.Sync()
 		srv, err := benchkit.Start(bin, cfgFile)
 		if err != nil {
 			return err
@@ -206,14 +255,16 @@ func run(o options) error {
 		}
 		if err == nil {
 			rec.reset()
-			err = workload(o, p, rec, sftpAddr, ftpAddr, password, i == 1, fmt.Sprintf("p%d", i))
+			err = workload(o, p, rec, sftpAddr, ftpAddr, password, fmt.Sprintf("p%d", i))
 		}
 		srv.Stop()
 		if err != nil {
 			return err
 		}
 	}
-	report := format(o, &without, &with)
+	phases := []*phase{merge(runs[0]), merge(runs[1]), merge(runs[2])}
+	with := phases[2]
+	report := format(o, phases)
 	fmt.Print(report)
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(report), 0o644)
@@ -277,9 +328,41 @@ func dial(sftpAddr, ftpAddr, login, password string, useSFTP bool) (*client, err
 	}, nil
 }
 
-// workload runs the small uploads, then the big ones, and with a webhook
-// waits for every event.
-func workload(o options, p *phase, rec *receiver, sftpAddr, ftpAddr, password string, webhook bool, tag string) error {
+// bigRuns is how many times each big upload is timed (the median counts).
+const bigRuns = 3
+
+// workload times the big uploads, then runs the small ones, and with a
+// receiver up waits for every event.
+func workload(o options, p *phase, rec *receiver, sftpAddr, ftpAddr, password string, tag string) error {
+	big := make([]byte, o.bigMB<<20)
+	rand.Read(big)
+	for r := range bigRuns {
+		for _, useSFTP := range []bool{true, false} {
+			cl, err := dial(sftpAddr, ftpAddr, "bench00", password, useSFTP)
+			if err != nil {
+				return err
+			}
+			t := time.Now()
+			err = cl.put(fmt.Sprintf("/%s-big-%v-%d.bin", tag, useSFTP, r), big)
+			d := time.Since(t)
+			cl.close()
+			if err != nil {
+				return err
+			}
+			if useSFTP {
+				p.bigSFTP = append(p.bigSFTP, d)
+			} else {
+				p.bigFTP = append(p.bigFTP, d)
+			}
+		}
+		p.bigCloseSFTP = append(p.bigCloseSFTP, closeTime(sftpAddr, password, fmt.Sprintf("%s-%d", tag, r), big))
+	}
+	bigEvents := 3 * bigRuns
+	if p.mode == receiverUp {
+		for rec.count() < bigEvents { // before the load: its figures are its own
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 	small := make([]byte, o.size)
 	rand.Read(small)
 	var (
@@ -317,35 +400,14 @@ func workload(o options, p *phase, rec *receiver, sftpAddr, ftpAddr, password st
 	wg.Wait()
 	p.elapsed = time.Since(start)
 	p.uploads = uploads.Load()
-	p.delivered = rec.count()
+	p.delivered = rec.count() - bigEvents
 	if len(errs) > 0 {
 		return fmt.Errorf("%d clients failed, first: %v", len(errs), errs[0])
 	}
-	big := make([]byte, o.bigMB<<20)
-	rand.Read(big)
-	for _, useSFTP := range []bool{true, false} {
-		cl, err := dial(sftpAddr, ftpAddr, "bench00", password, useSFTP)
-		if err != nil {
-			return err
-		}
-		t := time.Now()
-		err = cl.put(fmt.Sprintf("/%s-big-%v.bin", tag, useSFTP), big)
-		d := time.Since(t)
-		cl.close()
-		if err != nil {
-			return err
-		}
-		if useSFTP {
-			p.bigSFTP = d
-		} else {
-			p.bigFTP = d
-		}
-	}
-	p.bigCloseSFTP = closeTime(sftpAddr, password, tag, big)
-	if !webhook {
+	if p.mode != receiverUp {
 		return nil
 	}
-	p.expected = int(p.uploads) + 3
+	p.expected = int(p.uploads) + bigEvents
 	end := time.Now()
 	for rec.count() < p.expected && time.Since(end) < 5*time.Minute {
 		time.Sleep(5 * time.Millisecond)
@@ -357,7 +419,7 @@ func workload(o options, p *phase, rec *receiver, sftpAddr, ftpAddr, password st
 			last = at
 		}
 	}
-	p.deliveryLat = slices.Clone(rec.latencies)
+	p.deliveryLat = slices.Clone(rec.latencies[bigEvents:])
 	p.gotAll = len(rec.first)
 	rec.mu.Unlock()
 	p.drain = max(0, last.Sub(deadline))
@@ -411,28 +473,58 @@ func mbps(mb int, d time.Duration) string {
 	return fmt.Sprintf("%.0f MiB/s", float64(mb)/d.Seconds())
 }
 
-func format(o options, without, with *phase) string {
+func format(o options, phases []*phase) string {
 	var b strings.Builder
 	host, _ := os.Hostname()
 	load, _ := os.ReadFile("/proc/loadavg")
+	with := phases[2]
 	fmt.Fprintf(&b, "# Events (webhooks) benchmark\n\n")
-	fmt.Fprintf(&b, "- Date: %s; host %s, %d CPUs; load average at the end: %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), host, numCPU(), strings.Join(strings.Fields(string(load))[:3], " "))
+	fmt.Fprintf(&b, "- Date: %s; host %s, %d CPUs (shared: the clients and the receiver run on them too); load average at the end: %s\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), host, numCPU(), strings.Join(strings.Fields(string(load))[:3], " "))
 	fmt.Fprintf(&b, "- Command: `go run ./bench/events %s`\n", strings.Join(os.Args[1:], " "))
-	fmt.Fprintf(&b, "- %d clients (%d SFTP with pkg/sftp, %d FTP with jlaffaye/ftp), one staff login each, uploading %d-byte files for %s per phase; then one %d MiB upload over SFTP and one over FTP (login bench00), then one SFTP %d MiB upload whose close is timed\n",
-		o.clients, (o.clients+1)/2, o.clients/2, o.size, o.duration, o.bigMB, o.bigMB)
-	fmt.Fprintf(&b, "- Phase \"with\": one webhook listing `upload`, a receiver in the bench process (loopback HTTP, verifies every signature, counts each id once); storage and database in %s\n\n", os.TempDir())
-	fmt.Fprintf(&b, "| | without webhook | with webhook |\n|---|---|---|\n")
-	rate := func(p *phase) string { return fmt.Sprintf("%.0f /s", float64(p.uploads)/p.elapsed.Seconds()) }
-	fmt.Fprintf(&b, "| small uploads (all clients) | %d in %s, %s | %d in %s, %s |\n", without.uploads, without.elapsed.Round(time.Millisecond), rate(without), with.uploads, with.elapsed.Round(time.Millisecond), rate(with))
-	fmt.Fprintf(&b, "| one small upload, p50 / p99 (client side) | %s / %s | %s / %s |\n", ms(pct(without.uploadLat, .5)), ms(pct(without.uploadLat, .99)), ms(pct(with.uploadLat, .5)), ms(pct(with.uploadLat, .99)))
-	fmt.Fprintf(&b, "| SFTP put %d MiB | %s (%s) | %s (%s) |\n", o.bigMB, without.bigSFTP.Round(time.Millisecond), mbps(o.bigMB, without.bigSFTP), with.bigSFTP.Round(time.Millisecond), mbps(o.bigMB, with.bigSFTP))
-	fmt.Fprintf(&b, "| FTP put %d MiB | %s (%s) | %s (%s) |\n", o.bigMB, without.bigFTP.Round(time.Millisecond), mbps(o.bigMB, without.bigFTP), with.bigFTP.Round(time.Millisecond), mbps(o.bigMB, with.bigFTP))
-	fmt.Fprintf(&b, "| SFTP close of a %d MiB upload (sync, rename; with: + sha256 read back) | %s | %s |\n\n", o.bigMB, ms(without.bigCloseSFTP), ms(with.bigCloseSFTP))
-	sustained := float64(with.delivered) / with.elapsed.Seconds()
-	fmt.Fprintf(&b, "Events: %d expected, %d received (each id once; %d POSTs in all, %d with a bad signature).\n", with.expected, with.gotAll, with.posts, with.badPosts)
-	fmt.Fprintf(&b, "Delivered during the load: %d in %s, **%.0f events/s sustained**; the last event came %s after the end of the load.\n",
-		with.delivered, with.elapsed.Round(time.Millisecond), sustained, with.drain.Round(time.Millisecond))
-	fmt.Fprintf(&b, "Delivery latency (event time, taken at the commit, to the receiver): **p50 %s, p99 %s**, max %s.\n",
+	fmt.Fprintf(&b, "- Three phases, taking turns %d times; figures pooled over the runs of a phase\n", o.repeat)
+	fmt.Fprintf(&b, "- Each phase on a fresh server, same database and storage (%s, the machine's disk: every upload is fsynced): first %d × a %d MiB upload over SFTP and over FTP (login bench00) and a timed SFTP close of one more; then %d clients (%d SFTP with pkg/sftp, %d FTP with jlaffaye/ftp), one staff login each, upload %d-byte files for %s\n",
+		os.TempDir(), bigRuns, o.bigMB, o.clients, (o.clients+1)/2, o.clients/2, o.size, o.duration)
+	fmt.Fprintf(&b, "- Webhook: one, listing `upload`; the receiver is in the bench process (loopback HTTP, verifies every signature, counts each id once). \"Receiver down\": its URL is a port nobody listens on, so the outbox is written and nothing delivered\n\n")
+	fmt.Fprintf(&b, "| |")
+	for _, p := range phases {
+		fmt.Fprintf(&b, " %s |", modeNames[p.mode])
+	}
+	fmt.Fprintf(&b, "\n|---|---|---|---|\n")
+	row := func(name string, cell func(p *phase) string) {
+		fmt.Fprintf(&b, "| %s |", name)
+		for _, p := range phases {
+			fmt.Fprintf(&b, " %s |", cell(p))
+		}
+		fmt.Fprintln(&b)
+	}
+	row("small uploads, all clients", func(p *phase) string {
+		return fmt.Sprintf("%d in %s: **%.0f /s**", p.uploads, p.elapsed.Round(time.Millisecond), float64(p.uploads)/p.elapsed.Seconds())
+	})
+	row("the same, per run", func(p *phase) string {
+		var r []string
+		for _, x := range p.rates {
+			r = append(r, fmt.Sprintf("%.0f", x))
+		}
+		return strings.Join(r, ", ")
+	})
+	row("one small upload, p50 / p99 (client side)", func(p *phase) string {
+		return fmt.Sprintf("%s / %s", ms(pct(p.uploadLat, .5)), ms(pct(p.uploadLat, .99)))
+	})
+	row(fmt.Sprintf("SFTP put %d MiB (median of %d)", o.bigMB, bigRuns*o.repeat), func(p *phase) string {
+		return fmt.Sprintf("%s (%s)", pct(p.bigSFTP, .5).Round(time.Millisecond), mbps(o.bigMB, pct(p.bigSFTP, .5)))
+	})
+	row(fmt.Sprintf("FTP put %d MiB (median of %d)", o.bigMB, bigRuns*o.repeat), func(p *phase) string {
+		return fmt.Sprintf("%s (%s)", pct(p.bigFTP, .5).Round(time.Millisecond), mbps(o.bigMB, pct(p.bigFTP, .5)))
+	})
+	row(fmt.Sprintf("SFTP close of a %d MiB upload: fsync, rename, with a webhook the sha256 read back (median)", o.bigMB), func(p *phase) string {
+		return ms(pct(p.bigCloseSFTP, .5))
+	})
+	fmt.Fprintln(&b)
+	fmt.Fprintf(&b, "Events (receiver up): %d expected, %d received, each id once (%d POSTs in all, %d with a bad signature).\n", with.expected, with.gotAll, with.posts, with.badPosts)
+	fmt.Fprintf(&b, "Delivered during the load: %d in %s, **%.0f events/s sustained**; the last came %s after the load ended.\n",
+		with.delivered, with.elapsed.Round(time.Millisecond), float64(with.delivered)/with.elapsed.Seconds(), with.drain.Round(time.Millisecond))
+	fmt.Fprintf(&b, "Delivery latency of the small uploads' events (the event's time, taken at the commit, to the receiver): **p50 %s, p99 %s**, max %s.\n",
 		ms(pct(with.deliveryLat, .5)), ms(pct(with.deliveryLat, .99)), ms(pct(with.deliveryLat, 1)))
 	return b.String()
 }
