@@ -53,6 +53,7 @@ func List(ctx context.Context, db *sql.DB, failedOnly bool) ([]Entry, error) {
 			return nil, err
 		}
 		e.CreatedAt, e.NextAttempt, e.FailedAt = parseTime(created), parseTime(next), parseTime(failed)
+		e.Webhook = redacted(e.Webhook)
 		e.State = StatePending
 		if failed != "" {
 			e.State = StateFailed

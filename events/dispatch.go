@@ -40,7 +40,7 @@ func (o *Outbox) dispatch(ctx context.Context, h *hook) {
 	for ctx.Err() == nil {
 		wait, delivered, held, err := o.round(ctx, h)
 		if err != nil && ctx.Err() == nil {
-			o.log.Error("outbox read failed", "webhook", h.URL, "err", err)
+			o.log.Error("outbox read failed", "webhook", h.shown, "err", err)
 			held = true
 		}
 		if delivered {
@@ -223,12 +223,12 @@ func (o *Outbox) record(ctx context.Context, h *hook, results []result) error {
 			switch {
 			case !now.Before(deadline):
 				failed = formatTime(now)
-				o.log.Error("event kept as failed", "webhook", h.URL, "id", r.p.id, "attempts", attempts, "err", r.err.Error())
+				o.log.Error("event kept as failed", "webhook", h.shown, "id", r.p.id, "attempts", attempts, "err", r.err.Error())
 			case next.After(deadline):
 				next = deadline // the last try at the end of the retry time
 			}
 			if failed == "" {
-				o.log.Warn("event delivery failed", "webhook", h.URL, "id", r.p.id, "attempts", attempts,
+				o.log.Warn("event delivery failed", "webhook", h.shown, "id", r.p.id, "attempts", attempts,
 					"next_attempt", next.Format(time.RFC3339), "err", r.err.Error())
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE event_outbox SET attempts = ?, next_attempt = ?, last_error = ?, failed_at = ? WHERE seq = ?`,

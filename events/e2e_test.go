@@ -212,9 +212,7 @@ func TestEndToEnd(t *testing.T) {
 // A receiver down for a while (30 s, 5 with -short) gets every event once
 // back, de-duplicated by id, in order per login.
 func TestReceiverDownThenBack(t *testing.T) {
-	old := events.Backoff
-	events.Backoff.Max = 2 * time.Second // so that the test ends soon after the receiver is back
-	t.Cleanup(func() { events.Backoff = old })
+	shortBackoff(t, time.Second, 2*time.Second) // so that the test ends soon after the receiver is back
 	down := 30 * time.Second
 	if testing.Short() {
 		down = 5 * time.Second

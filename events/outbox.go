@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -60,6 +61,7 @@ type Outbox struct {
 // hook is one webhook and what it listens to.
 type hook struct {
 	config.Webhook
+	shown string // the URL without its password, for the log
 	wants map[string]bool
 	wake  chan struct{} // a row was written for it
 }
@@ -113,7 +115,7 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Outbox, error) {
 		if slices.ContainsFunc(opts.Webhooks[:i], func(o config.Webhook) bool { return o.URL == w.URL }) {
 			return nil, fmt.Errorf("events.webhooks[%d].url: %q is listed twice", i, w.URL)
 		}
-		h := &hook{Webhook: w, wants: map[string]bool{}, wake: make(chan struct{}, 1)}
+		h := &hook{Webhook: w, shown: redacted(w.URL), wants: map[string]bool{}, wake: make(chan struct{}, 1)}
 		for _, t := range w.Events {
 			h.wants[t] = true
 			o.wants[t] = true
@@ -233,6 +235,15 @@ func (o *Outbox) Close() {
 	}
 	o.closeOnce.Do(func() { close(o.closed) })
 	o.writer.Wait()
+}
+
+// redacted is a URL as logs and listings show it: a password it carries
+// (https://user:password@host/) is left out.
+func redacted(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return s
 }
 
 // Times are stored in UTC with a fixed width, so that they sort as text.

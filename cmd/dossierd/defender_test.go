@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net"
 	"testing"
@@ -17,16 +16,7 @@ import (
 // here, on the daemon's database) while the daemon runs.
 func TestDefenderCommands(t *testing.T) {
 	env := scenario.Start(t, func(c *config.Config) { c.Common.Defender.Threshold = 4 })
-	cfg := cliConfigFor(t, env)
-	run := func(args ...string) (string, error) {
-		root := newRoot()
-		var out bytes.Buffer
-		root.SetOut(&out)
-		root.SetErr(&out)
-		root.SetArgs(append([]string{"--config", cfg, "defender"}, args...))
-		err := root.Execute()
-		return out.String(), err
-	}
+	run := cliCommand(cliConfigFor(t, env), "defender")
 	loginFrom := func(src, password string) error {
 		c, err := ftp.Dial(env.FTPAddr(), ftp.DialWithTimeout(5*time.Second), ftp.DialWithDialFunc(func(_, a string) (net.Conn, error) {
 			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}

@@ -72,6 +72,20 @@ func (h *hookReceiver) webhookJSON(kinds string) string {
 	return fmt.Sprintf(`"events": {"webhooks": [{"url": "http://%s/hook", "secret": %q, "events": [%s]}]},`, h.addr, hookSecret, kinds)
 }
 
+// cliCommand runs `dossierd --config cfg command args...` in-process and
+// returns what it printed.
+func cliCommand(cfg, command string) func(args ...string) (string, error) {
+	return func(args ...string) (string, error) {
+		root := newRoot()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs(append([]string{"--config", cfg, command}, args...))
+		err := root.Execute()
+		return out.String(), err
+	}
+}
+
 // An upload the client saw succeed is told even when the daemon is killed
 // before it could deliver: the row was durable before the reply, and the
 // restarted daemon sends it.
@@ -133,16 +147,7 @@ func TestEventsCommands(t *testing.T) {
 	env := scenario.Start(t, func(c *config.Config) {
 		c.Events.Webhooks = []config.Webhook{{URL: "http://" + hook.addr + "/hook", Secret: hookSecret, Events: []string{"mkdir"}}}
 	})
-	cfg := cliConfigFor(t, env)
-	run := func(args ...string) (string, error) {
-		root := newRoot()
-		var out bytes.Buffer
-		root.SetOut(&out)
-		root.SetErr(&out)
-		root.SetArgs(append([]string{"--config", cfg, "events"}, args...))
-		err := root.Execute()
-		return out.String(), err
-	}
+	run := cliCommand(cliConfigFor(t, env), "events")
 	list := func(args ...string) []events.Entry {
 		t.Helper()
 		out, err := run(append([]string{"list", "--json"}, args...)...)
