@@ -66,23 +66,24 @@ func (c *Conn) emit(e Event) {
 	}
 	a := c.account.Load()
 	e.Time, e.Login, e.Role, e.Ref, e.Protocol, e.Remote = time.Now(), a.Login, a.Role, a.Ref, c.Protocol, c.Remote
-	e.StoragePath = c.storagePath(e.Path)
+	e.Path, e.StoragePath = c.located(e.Path)
 	if e.Target != "" {
-		e.TargetStoragePath = c.storagePath(e.Target)
+		e.Target, e.TargetStoragePath = c.located(e.Target)
 	}
 	if err := ev.Emit(context.Background(), e); err != nil {
 		c.Log().Error("event not recorded", "type", e.Type, "path", e.Path, "err", err)
 	}
 }
 
-// storagePath is where a virtual path of this connection lies, relative to
-// the storage root.
-func (c *Conn) storagePath(p string) string {
+// located is a virtual path of this connection as the login sees it
+// (cleaned, as front-ends may pass it otherwise) and where it lies,
+// relative to the storage root.
+func (c *Conn) located(p string) (virtual, storage string) {
 	loc, err := c.FS.Tree().Resolve(p)
 	if err != nil || loc.Mount == nil {
-		return ""
+		return p, ""
 	}
-	return path.Join(loc.Mount.Dir, loc.Rel)
+	return loc.Path, path.Join(loc.Mount.Dir, loc.Rel)
 }
 
 // digest is the SHA-256 of what the upload is about to commit, read back
