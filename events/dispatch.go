@@ -72,7 +72,7 @@ func (o *Outbox) dispatch(ctx context.Context, h *hook) {
 // pending is one undelivered row, as the dispatcher reads it.
 type pending struct {
 	seq              int64
-	id, login, body  string
+	id, login        string
 	attempts         int
 	next, retrySince time.Time
 }
@@ -92,7 +92,9 @@ const roundSize = 1000
 // returns how long nothing is due, whether something was delivered, and
 // whether rows are held back (waiting for a retry).
 func (o *Outbox) round(ctx context.Context, h *hook) (wait time.Duration, delivered, held bool, err error) {
-	rows, err := o.db.QueryContext(ctx, `SELECT seq, event_id, login, body, attempts, next_attempt, retry_since
+	// Without the bodies: while a receiver is down, most rows read are
+	// held back; a body is read when its row is sent.
+	rows, err := o.db.QueryContext(ctx, `SELECT seq, event_id, login, attempts, next_attempt, retry_since
 		FROM event_outbox WHERE webhook = ? AND delivered_at = '' AND failed_at = '' ORDER BY seq LIMIT ?`, h.URL, roundSize)
 	if err != nil {
 		return 0, false, false, err
@@ -102,7 +104,7 @@ func (o *Outbox) round(ctx context.Context, h *hook) (wait time.Duration, delive
 	for rows.Next() {
 		var p pending
 		var next, since string
-		if err := rows.Scan(&p.seq, &p.id, &p.login, &p.body, &p.attempts, &next, &since); err != nil {
+		if err := rows.Scan(&p.seq, &p.id, &p.login, &p.attempts, &next, &since); err != nil {
 			rows.Close()
 			return 0, false, false, err
 		}
@@ -169,14 +171,18 @@ func (o *Outbox) round(ctx context.Context, h *hook) (wait time.Duration, delive
 // post delivers one row: a 2xx answer is a delivery, anything else a
 // failure.
 func (o *Outbox) post(ctx context.Context, h *hook, p pending) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, strings.NewReader(p.body))
+	var body string
+	if err := o.db.QueryRowContext(ctx, `SELECT body FROM event_outbox WHERE seq = ?`, p.seq).Scan(&body); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, strings.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "dossierd")
 	req.Header.Set(HeaderID, p.id)
-	req.Header.Set(HeaderSignature, Sign(h.Secret, []byte(p.body)))
+	req.Header.Set(HeaderSignature, Sign(h.Secret, []byte(body)))
 	resp, err := o.client.Do(req)
 	if err != nil {
 		return err

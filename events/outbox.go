@@ -46,6 +46,7 @@ const idlePoll = time.Second
 // Outbox writes events durably and delivers them.
 type Outbox struct {
 	db     *sql.DB
+	conn   *sql.Conn // the writer's own connection: it never runs a checkpoint
 	hooks  []*hook
 	wants  map[string]bool
 	retry  time.Duration
@@ -122,6 +123,22 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Outbox, error) {
 		}
 		o.hooks = append(o.hooks, h)
 	}
+	// The writer's commits are on the clients' path (an upload's reply
+	// waits for its row): SQLite's automatic checkpoint, which fsyncs the
+	// database and would stall every client of the batch behind a disk busy
+	// with their own fsyncs, is left to the other connections (the audit
+	// recorder's and the dispatcher's commits, off that path).
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`)
+		if err != nil {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.conn = conn
 	o.writer.Add(1)
 	go o.write()
 	return o, nil
@@ -202,7 +219,7 @@ func (o *Outbox) write() {
 		for _, r := range batch {
 			rows = append(rows, r.rows...)
 		}
-		err := inTx(context.Background(), o.db, func(tx *sql.Tx) error { return insert(context.Background(), tx, rows) })
+		err := inTx(context.Background(), o.conn, func(tx *sql.Tx) error { return insert(context.Background(), tx, rows) })
 		for _, r := range batch {
 			r.done <- err
 		}
@@ -233,7 +250,13 @@ func (o *Outbox) Close() {
 	if o == nil {
 		return
 	}
-	o.closeOnce.Do(func() { close(o.closed) })
+	o.closeOnce.Do(func() {
+		close(o.closed)
+		o.writer.Wait()
+		// Back to the pool as the store configured it.
+		o.conn.ExecContext(context.Background(), `PRAGMA wal_autocheckpoint = 1000`)
+		o.conn.Close()
+	})
 	o.writer.Wait()
 }
 
@@ -272,8 +295,13 @@ func insert(ctx context.Context, tx *sql.Tx, rows []row) error {
 	return nil
 }
 
+// beginner is a *sql.DB or one of its connections.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
 // inTx runs f in one transaction (IMMEDIATE: the store's DSN says so).
-func inTx(ctx context.Context, db *sql.DB, f func(*sql.Tx) error) error {
+func inTx(ctx context.Context, db beginner, f func(*sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

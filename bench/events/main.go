@@ -177,10 +177,10 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	pasv, err := benchkit.FreeRange(40) // 10 FTP clients, one passive port at a time each
-	if err != nil {
-		return err
-	}
+	// Passive ports above Linux's ephemeral range (32768-60999), where the
+	// clients' own connections never take them: 100 for 10 FTP clients
+	// whose data connections close at each upload.
+	const pasv = 63500
 	rec := &receiver{}
 	rec.reset()
 	hookLn, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", ports[2]))
@@ -209,7 +209,7 @@ func run(o options) error {
 	}
 	cfgFile := filepath.Join(dir, "sftpgo.json")
 	cfg := func(m mode) error {
-		c := benchkit.Config{SFTPPort: ports[0], FTPPort: ports[1], PassiveStart: pasv, PassiveEnd: pasv + 39, Set: map[string]map[string]any{
+		c := benchkit.Config{SFTPPort: ports[0], FTPPort: ports[1], PassiveStart: pasv, PassiveEnd: pasv + 99, Set: map[string]map[string]any{
 			"common":        {"max_per_host_connections": 0, "max_total_connections": 0, "max_sessions": 0, "defender": map[string]any{"enabled": false}},
 			"data_provider": {"name": filepath.Join(dir, "dossierd.db")},
 			"storage":       {"root": filepath.Join(dir, "storage")},
