@@ -271,8 +271,7 @@ CREATE TABLE event_outbox (
 	next_attempt TEXT NOT NULL,
 	last_error   TEXT NOT NULL DEFAULT '',
 	delivered_at TEXT NOT NULL DEFAULT '',
-	failed_at    TEXT NOT NULL DEFAULT '',
-	UNIQUE (event_id, webhook)
+	failed_at    TEXT NOT NULL DEFAULT '' -- no index on event_id: each is one more page written before every reply; "events retry ID" scans
 );
 CREATE INDEX event_outbox_pending ON event_outbox (webhook, seq) WHERE delivered_at = '' AND failed_at = '';
 -- The accounts as events last saw them, so that account_disabled fires

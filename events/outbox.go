@@ -47,6 +47,7 @@ const idlePoll = time.Second
 type Outbox struct {
 	db     *sql.DB
 	conn   *sql.Conn // the writer's own connection: it never runs a checkpoint
+	ins    *sql.Stmt // the insert, prepared once on conn
 	hooks  []*hook
 	wants  map[string]bool
 	retry  time.Duration
@@ -129,13 +130,14 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Outbox, error) {
 	// with their own fsyncs, is left to the other connections (the audit
 	// recorder's and the dispatcher's commits, off that path).
 	conn, err := db.Conn(ctx)
-	if err == nil {
-		_, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`)
-		if err != nil {
-			conn.Close()
-		}
+	if err != nil {
+		return nil, err
+	}
+	if _, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err == nil {
+		o.ins, err = conn.PrepareContext(ctx, insertSQL)
 	}
 	if err != nil {
+		conn.Close()
 		return nil, err
 	}
 	o.conn = conn
@@ -219,7 +221,8 @@ func (o *Outbox) write() {
 		for _, r := range batch {
 			rows = append(rows, r.rows...)
 		}
-		err := inTx(context.Background(), o.conn, func(tx *sql.Tx) error { return insert(context.Background(), tx, rows) })
+		ctx := context.Background()
+		err := inTx(ctx, o.conn, func(tx *sql.Tx) error { return insertWith(ctx, tx.StmtContext(ctx, o.ins), rows) })
 		for _, r := range batch {
 			r.done <- err
 		}
@@ -253,6 +256,7 @@ func (o *Outbox) Close() {
 	o.closeOnce.Do(func() {
 		close(o.closed)
 		o.writer.Wait()
+		o.ins.Close()
 		// Back to the pool as the store configured it.
 		o.conn.ExecContext(context.Background(), `PRAGMA wal_autocheckpoint = 1000`)
 		o.conn.Close()
@@ -279,13 +283,23 @@ func parseTime(s string) time.Time {
 	return t
 }
 
+const insertSQL = `INSERT INTO event_outbox
+	(event_id, webhook, login, type, body, created_at, retry_since, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insert writes rows in tx.
 func insert(ctx context.Context, tx *sql.Tx, rows []row) error {
-	st, err := tx.PrepareContext(ctx, `INSERT INTO event_outbox
-		(event_id, webhook, login, type, body, created_at, retry_since, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if len(rows) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, insertSQL)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	return insertWith(ctx, st, rows)
+}
+
+func insertWith(ctx context.Context, st *sql.Stmt, rows []row) error {
 	for _, r := range rows {
 		at := formatTime(r.created)
 		if _, err := st.ExecContext(ctx, r.id, r.webhook, r.login, r.typ, r.body, at, at, at); err != nil {

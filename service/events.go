@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/dossierd/dossierd/audit"
@@ -108,11 +109,17 @@ func (u *Upload) digest() (size int64, sum string) {
 		return 0, ""
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(u.Upload, 0, size)); err != nil {
+	buf := digestBuffers.Get().(*[]byte)
+	defer digestBuffers.Put(buf)
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(u.Upload, 0, size), *buf); err != nil {
 		return 0, ""
 	}
 	return size, hex.EncodeToString(h.Sum(nil))
 }
+
+// digestBuffers are the read buffers of digest: one per upload would be
+// garbage at every small file.
+var digestBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // loginFailed sends the event of a failed login: the login as the client
 // typed it, no role (the login may not exist).
