@@ -103,8 +103,10 @@ func (us *uploads) dropWhere(match func(*webUpload) bool) {
 	}
 }
 
-func (us *uploads) dropConn(c *service.Conn) { us.dropWhere(func(u *webUpload) bool { return u.conn == c }) }
-func (us *uploads) dropAll()                 { us.dropWhere(func(*webUpload) bool { return true }) }
+func (us *uploads) dropConn(c *service.Conn) {
+	us.dropWhere(func(u *webUpload) bool { return u.conn == c })
+}
+func (us *uploads) dropAll() { us.dropWhere(func(*webUpload) bool { return true }) }
 func (us *uploads) expire(before time.Time) {
 	us.dropWhere(func(u *webUpload) bool {
 		u.mu.Lock()

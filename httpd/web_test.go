@@ -28,8 +28,8 @@ type browser struct {
 func newBrowser(t *testing.T, env *scenario.Env) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, env: env, http: &http.Client{
-		Jar:       jar,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		Jar:           jar,
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return nil },
 	}}
 }
