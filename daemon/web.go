@@ -40,7 +40,7 @@ func (d *Daemon) newWeb(cfg *config.Config) error {
 		TreeLabels:        vfs.Labels{Personal: l.Personal, Sessions: l.Sessions, Documents: l.Documents, Common: l.Common},
 		PasswordMinLength: cfg.HTTPD.PasswordMinLength,
 		SessionLifetime:   time.Duration(cfg.HTTPD.SessionLifetime) * time.Hour,
-		LinkBase:          cfg.HTTPD.BaseURL, // TODO(merge directory): LinkBase()
+		LinkBase:          cfg.HTTPD.LinkBase(),
 		Logger:            d.log,
 	}, d.Service, d.Store)
 	if err != nil {
