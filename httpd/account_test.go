@@ -2,13 +2,16 @@ package httpd_test
 
 import (
 	"context"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/scenario"
 )
 
@@ -120,4 +123,39 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, `id="listing"`) {
 		t.Fatalf("after restart: %d %s", resp.StatusCode, body)
 	}
+}
+
+func TestFailedWebLoginsBan(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	for i := 0; i < 8; i++ {
+		resp, _ := b.post("/login", url.Values{"login": {"nobody" + strconv.Itoa(i)}, "password": {"x"}})
+		if resp.StatusCode != 401 && resp.StatusCode != 403 {
+			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
+		}
+	}
+	// The connection kept alive is told; a new one is not even accepted.
+	resp, body := b.get("/login")
+	if resp.StatusCode != 403 || !strings.Contains(body, "Too many failed logins") {
+		t.Fatalf("banned, same connection: %d", resp.StatusCode)
+	}
+	fresh := newBrowser(t, env)
+	req, _ := http.NewRequest("GET", env.WebURL()+"/login", nil)
+	if resp, err := fresh.http.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("banned address accepted: %d", resp.StatusCode)
+	}
+}
+
+func TestWebSessionsCountAsConnections(t *testing.T) {
+	env := scenario.Start(t, func(c *config.Config) { c.Common.MaxSessions = 2 })
+	for i := 0; i < 2; i++ {
+		newBrowser(t, env).login("acme")
+	}
+	resp, body := newBrowser(t, env).post("/login", url.Values{"login": {"acme"}, "password": {env.Passwords["acme"]}})
+	if resp.StatusCode != 401 || !strings.Contains(body, "at most 2 at once") {
+		t.Fatalf("third session: %d %s", resp.StatusCode, body)
+	}
+	// Another login is not held back by acme's.
+	newBrowser(t, env).login("globex")
 }
