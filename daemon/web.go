@@ -9,6 +9,7 @@ import (
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/ftpd"
 	"github.com/dossierd/dossierd/httpd"
+	"github.com/dossierd/dossierd/mailer"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -41,6 +42,7 @@ func (d *Daemon) newWeb(cfg *config.Config) error {
 		PasswordMinLength: cfg.HTTPD.PasswordMinLength,
 		SessionLifetime:   time.Duration(cfg.HTTPD.SessionLifetime) * time.Hour,
 		LinkBase:          cfg.HTTPD.LinkBase(),
+		Mailer:            mailer.New(cfg.SMTP, d.log),
 		Logger:            d.log,
 	}, d.Service, d.Store)
 	if err != nil {

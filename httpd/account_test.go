@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/dossierd/dossierd/config"
+	"github.com/dossierd/dossierd/mailer/mailtest"
 	"github.com/dossierd/dossierd/scenario"
 )
 
@@ -158,4 +160,54 @@ func TestWebSessionsCountAsConnections(t *testing.T) {
 	}
 	// Another login is not held back by acme's.
 	newBrowser(t, env).login("globex")
+}
+
+var linkRE = regexp.MustCompile(`https?://\S+`)
+
+func TestForgotPasswordByMail(t *testing.T) {
+	smtpCfg, inbox := mailtest.Start(t)
+	env := scenario.Start(t, func(c *config.Config) { c.SMTP = smtpCfg })
+	ctx := context.Background()
+	a, err := env.Daemon.Store.Account(ctx, "jdupont")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Email = "jeanne.dupont@example.fr"
+	if err := env.Daemon.Store.UpdateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, env)
+	_, body := b.get("/login")
+	if !strings.Contains(body, `href="/forgot"`) {
+		t.Fatal("no forgot-password link with SMTP configured")
+	}
+	_, known := b.post("/forgot", url.Values{"login": {"jdupont"}})
+	_, unknown := b.post("/forgot", url.Values{"login": {"personne"}})
+	if known != unknown {
+		t.Fatal("the answer tells a known login from an unknown one")
+	}
+	var link string
+	scenario.WaitFor(t, 10*time.Second, func() string {
+		msgs := inbox()
+		if len(msgs) == 0 {
+			return "no mail"
+		}
+		if len(msgs) > 1 || msgs[0].To[0] != "jeanne.dupont@example.fr" {
+			return "mails: " + strconv.Itoa(len(msgs))
+		}
+		link = linkRE.FindString(msgs[0].Body)
+		return ""
+	})
+	u, err := url.Parse(link)
+	if err != nil || !strings.HasPrefix(u.Path, "/invitation/") {
+		t.Fatalf("link %q", link)
+	}
+	const pw = "mon nouveau mot de passe"
+	resp, body := b.post(u.Path, url.Values{"new": {pw}, "confirm": {pw}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "Your password is saved") {
+		t.Fatalf("reset: %d", resp.StatusCode)
+	}
+	if !sshLogin(t, env, "jdupont", pw) {
+		t.Fatal("the new password does not open SFTP")
+	}
 }
