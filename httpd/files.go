@@ -118,6 +118,11 @@ func (s *Server) files(w http.ResponseWriter, r *http.Request, ws *webSession, c
 		http.Redirect(w, r, fileURL(p, true), http.StatusMovedPermanently)
 	case fi.IsDir():
 		s.folder(w, r, ws, c, p, fi)
+	case r.Method == http.MethodHead:
+		// What a download would say, without opening (and auditing) one.
+		attachment(w, path.Base(p))
+		w.Header().Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
+		w.Header().Set("Last-Modified", fi.ModTime().UTC().Format(http.TimeFormat))
 	default:
 		s.download(w, r, c, p)
 	}
