@@ -42,6 +42,8 @@ var (
 	AccountSetNone  = T{"rien à changer : donnez --email, --name ou --expires", "nothing to change: give --email, --name or --expires"}
 	AccountSetDone  = T{"compte %q modifié", "account %q changed"}
 	HeadEmail       = T{"ADRESSE ÉLECTRONIQUE", "EMAIL"}
+	// dossierd enroll SESSION trainee REF --client REF.
+	EnrolledFor = T{"%s %s inscrit à %s, envoyé par le client %s", "%s %s enrolled in %s, sent by client %s"}
 )
 
 // The mails (package mailer): plain text. The link is alone on its line,
