@@ -12,7 +12,7 @@ import (
 	"github.com/dossierd/dossierd/domain"
 )
 
-const accountColumns = `id, login, role, ref, name, password_hash, public_keys, disabled, expires_at, created_at, updated_at`
+const accountColumns = `id, login, role, ref, name, email, password_hash, public_keys, disabled, expires_at, created_at, updated_at`
 
 // queryer is what both *sql.DB and *sql.Tx offer.
 type queryer interface {
@@ -25,7 +25,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanAccount(r scanner) (Account, error) {
 	var a Account
 	var keys, created, updated string
-	err := r.Scan(&a.ID, &a.Login, &a.Role, &a.Ref, &a.Name, &a.PasswordHash, &keys, &a.Disabled, &a.ExpiresAt, &created, &updated)
+	err := r.Scan(&a.ID, &a.Login, &a.Role, &a.Ref, &a.Name, &a.Email, &a.PasswordHash, &keys, &a.Disabled, &a.ExpiresAt, &created, &updated)
 	if err != nil {
 		return Account{}, err
 	}
@@ -83,9 +83,9 @@ func (s *Store) AddAccount(ctx context.Context, a Account, password string) (Acc
 		case !errors.Is(err, sql.ErrNoRows):
 			return dbError(err)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (login, role, ref, name, password_hash, public_keys, disabled, expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Login, a.Role, a.Ref, a.Name, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(now), timestamp(now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (login, role, ref, name, email, password_hash, public_keys, disabled, expires_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Login, a.Role, a.Ref, a.Name, a.Email, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(now), timestamp(now))
 		if isConstraint(err) {
 			return exists(catalogue.AccountExists, a.Login)
 		}
@@ -116,7 +116,7 @@ func (s *Store) accountFolder(role, ref string) error {
 }
 
 // UpdateAccount rewrites the account with a.Login (found case-insensitively):
-// its name, role, ref, public keys, disabled flag, expiry date and password
+// its name, email, role, ref, public keys, disabled flag, expiry date and password
 // hash all take a's values, so read the account, change it, and pass it
 // back. The login itself cannot change. When the role or ref changes, the
 // Layout is told about the new one, and the enrolments of the old one go if
@@ -130,9 +130,9 @@ func (s *Store) UpdateAccount(ctx context.Context, a Account) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ?, ref = ?, name = ?, password_hash = ?, public_keys = ?, disabled = ?, expires_at = ?, updated_at = ?
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ?, ref = ?, name = ?, email = ?, password_hash = ?, public_keys = ?, disabled = ?, expires_at = ?, updated_at = ?
 			WHERE id = ?`,
-			a.Role, a.Ref, a.Name, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(s.now()), old.ID)
+			a.Role, a.Ref, a.Name, a.Email, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(s.now()), old.ID)
 		if err != nil {
 			return dbError(err)
 		}
@@ -155,6 +155,15 @@ func (s *Store) SetPassword(ctx context.Context, login, password string) error {
 		return err
 	}
 	return s.setColumn(ctx, login, "password_hash", h)
+}
+
+// SetEmail sets the address the account's invitation links are sent to;
+// "" leaves it without one.
+func (s *Store) SetEmail(ctx context.Context, login, email string) error {
+	if err := validateEmail("email", email); err != nil {
+		return err
+	}
+	return s.setColumn(ctx, login, "email", email)
 }
 
 // SetDisabled disables or re-enables an account.
@@ -189,6 +198,11 @@ func (s *Store) DeleteAccount(ctx context.Context, login string) error {
 		if err != nil {
 			return err
 		}
+		// ON DELETE CASCADE would drop its invitation links, but only on
+		// connections with foreign_keys on; saying it costs nothing.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM invitations WHERE account_id = ?`, a.ID); err != nil {
+			return dbError(err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, a.ID); err != nil {
 			return dbError(err)
 		}
@@ -202,8 +216,16 @@ func pruneEnrollments(ctx context.Context, tx *sql.Tx, role, ref string) error {
 	if role == domain.RoleStaff {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM enrollments WHERE role = ? AND ref = ?
-		AND NOT EXISTS (SELECT 1 FROM accounts WHERE role = ? AND ref = ?)`, role, ref, role, ref)
+	gone := `NOT EXISTS (SELECT 1 FROM accounts WHERE role = ? AND ref = ?)`
+	if _, err := tx.ExecContext(ctx, `DELETE FROM enrollments WHERE role = ? AND ref = ? AND `+gone, role, ref, role, ref); err != nil {
+		return dbError(err)
+	}
+	if role != domain.RoleClient {
+		return nil
+	}
+	// Trainees sent by a client that no longer exists are sent by no one:
+	// a later client reusing the ref must not see them as its own.
+	_, err := tx.ExecContext(ctx, `UPDATE enrollments SET client = '' WHERE client = ? AND `+gone, ref, role, ref)
 	return dbError(err)
 }
 

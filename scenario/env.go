@@ -47,6 +47,7 @@ func StartLogging(t testing.TB, mutate func(*config.Config), h slog.Handler) *En
 	cfg := config.Default(dir)
 	cfg.SFTPD.Bindings = []config.Binding{{Address: "127.0.0.1", Port: 0}}
 	cfg.FTPD.Bindings = []config.FTPBinding{{Address: "127.0.0.1", Port: 0}}
+	cfg.HTTPD.Bindings = []config.HTTPBinding{{Address: "127.0.0.1", Port: 0, EnableHTTPS: true, ProxyAllowed: []string{}}}
 	cfg.FTPD.PassivePortRange = passiveRange()
 	cfg.Common.GraceTime = 2
 	cfg.DataProvider.PollInterval = 1
@@ -124,6 +125,12 @@ func passiveRange() config.PortRange {
 
 // FTPAddr is the first FTP listener's address (ftpd.bindings[0]).
 func (e *Env) FTPAddr() string { return e.Daemon.FTPAddrs[0].String() }
+
+// HTTPAddr is the first web listener's address (httpd.bindings[0]).
+func (e *Env) HTTPAddr() string { return e.Daemon.HTTPAddrs[0].String() }
+
+// WebURL is the base URL of the first web listener ("https://127.0.0.1:port").
+func (e *Env) WebURL() string { return "https://" + e.HTTPAddr() }
 
 // SFTPAddr is the SFTP listener's address.
 func (e *Env) SFTPAddr() string { return e.Daemon.SFTPAddrs[0].String() }

@@ -129,17 +129,30 @@ func (s *Service) Reconfigure(opts Options) {
 	next.RoleLimits, next.MaxOpenHandles = opts.RoleLimits, opts.MaxOpenHandles
 	s.opts.Store(&next)
 	for _, c := range s.conns {
-		c.FS.SetOptions(next.fsOptions(c.Account()))
+		c.FS.SetOptions(next.fsOptions(c.Account(), c.Protocol))
 	}
 }
 
+// AlwaysAtomic are the protocols whose uploads are atomic whatever
+// common.upload_mode: the web's chunked uploads and the API's PUT, whose
+// clients resume from their own copy and must never see half a file
+// published (SFTPGo issue #1983: a page reload published a partial file).
+var AlwaysAtomic = map[string]bool{"HTTP": true, "API": true}
+
 // fsOptions are the vfs options of one login's connection.
-func (o *Options) fsOptions(a auth.Account) vfs.Options {
+func (o *Options) fsOptions(a auth.Account, protocol string) vfs.Options {
 	fs := o.FS
 	fs.MaxFileSize = o.RoleLimits[a.Role].MaxUploadFileSize
 	fs.Owner = a.Login
+	if AlwaysAtomic[protocol] && fs.UploadMode == vfs.UploadDirect {
+		fs.UploadMode = vfs.UploadAtomic
+	}
 	return fs
 }
+
+// IdleTimeout is common.idle_timeout in force (0: none); the web tells an
+// idle session from a live one with it after a restart.
+func (s *Service) IdleTimeout() time.Duration { return s.o().IdleTimeout }
 
 // Logger is the service's logger, for the protocol servers.
 func (s *Service) Logger() *slog.Logger { return s.log }
@@ -373,7 +386,7 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 	}
 	c := &Conn{
 		ID: s.nextID.Add(1), Protocol: protocol, Remote: remote,
-		FS: s.storage.NewFS(tree, opts.fsOptions(a)), Started: time.Now(), svc: s, kick: kick,
+		FS: s.storage.NewFS(tree, opts.fsOptions(a, protocol)), Started: time.Now(), svc: s, kick: kick,
 	}
 	c.account.Store(&a)
 	s.mu.Lock()
@@ -381,7 +394,7 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 		// A reload came while the tree was built: this connection was not
 		// registered for Reconfigure to see, so it takes the new options
 		// here, and its tree is rebuilt below.
-		c.FS.SetOptions(now.fsOptions(a))
+		c.FS.SetOptions(now.fsOptions(a, protocol))
 	}
 	if err := s.checkLoginConnections(a); err != nil {
 		s.mu.Unlock()
