@@ -48,7 +48,6 @@ var (
 	ProblemNotObject      = T{"le corps doit être un objet JSON", "the body must be a JSON object"}
 	ProblemInvalid        = T{"Contenu refusé", "Content refused"}
 	ProblemInvalidN       = T{"%d problèmes ; rien n'a été modifié", "%d problems; nothing was changed"}
-	ProblemInvalid1       = T{"1 problème ; rien n'a été modifié", "1 problem; nothing was changed"}
 	ProblemLoginMismatch  = T{"l'identifiant du corps (%q) n'est pas celui du chemin (%q)", "the login of the body (%q) is not that of the path (%q)"}
 	ProblemCodeMismatch   = T{"le code du corps (%q) n'est pas celui du chemin (%q)", "the code of the body (%q) is not that of the path (%q)"}
 	ProblemConflict       = T{"Conflit", "Conflict"}
@@ -63,8 +62,11 @@ var (
 	ProblemChecksumDetail = T{"le SHA-256 reçu est %s, l'en-tête annonçait %s ; rien n'a été enregistré", "the SHA-256 received is %s, the header announced %s; nothing was stored"}
 	ProblemChecksumHeader = T{"en-tête %s illisible : %s attendu", "header %s unreadable: expected %s"}
 	ProblemBadQuery       = T{"paramètre %s %q : %s attendu", "parameter %s %q: expected %s"}
-	ProblemFolderPath     = T{"un dossier se désigne par un chemin qui finit par « / »", "a folder is named by a path ending in \"/\""}
+	ProblemFilePath       = T{"un fichier se désigne par un chemin qui ne finit pas par « / »", "a file is named by a path that does not end in \"/\""}
 	ProblemEnrollRole     = T{"rôle %q : client, trainee ou trainer attendu", "role %q: expected client, trainee or trainer"}
 	ProblemNoEnrollment   = T{"%s %s n'est pas inscrit à %s", "%s %s is not enrolled in %s"}
-	ProblemNoAccount      = T{"aucun compte %q", "no account %q"}
+	ProblemInviteHours    = T{"hours %d : un lien vaut de 1 à %d heures", "hours %d: a link lasts 1 to %d hours"}
+	ProblemNoMailer       = T{"aucun relais de messagerie n'est configuré (smtp.host) : demandez le lien sans « send » et transmettez-le vous-même", "no mail relay is configured (smtp.host): ask for the link without \"send\" and pass it on yourself"}
+	ProblemNoEmail        = T{"le compte %q n'a pas d'adresse électronique : donnez-la (champ « email ») ou demandez le lien sans « send »", "account %q has no email address: give one (field \"email\") or ask for the link without \"send\""}
+	ProblemMailFailed     = T{"le lien est créé mais le courriel n'est pas parti : %v", "the link was made but the email was not sent: %v"}
 )
