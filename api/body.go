@@ -75,11 +75,13 @@ func syntaxProblem(data []byte) *problem {
 		return b.String()
 	}
 	fail := func(err error) *problem {
-		offset := dec.InputOffset()
+		// The decoder's offsets are relative to the token it was reading;
+		// Unmarshal's are the document's.
+		offset := int64(len(data))
 		msg := err.Error()
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			offset = se.Offset
+		if errors.As(json.Unmarshal(data, new(any)), &se) {
+			offset, msg = se.Offset, se.Error()
 		}
 		p := &problem{Type: "malformed-json", Status: http.StatusBadRequest, Title: catalogue.ProblemBadRequest.F(),
 			Pointer: pointer(), Offset: &offset, Line: 1 + bytes.Count(data[:min(int(offset), len(data))], []byte("\n"))}
