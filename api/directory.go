@@ -3,8 +3,8 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
