@@ -26,6 +26,13 @@ func (c *call) conn() (*service.Conn, func(), error) {
 	return c.h.conns.get(c.r.Context(), c.key, c.remote, clientIP(c.r))
 }
 
+// fileConn is the key's connection and the request's path.
+func (c *call) fileConn() (conn *service.Conn, p string, folder bool, done func(), err error) {
+	p, folder = c.filePath()
+	conn, done, err = c.conn()
+	return conn, p, folder, done, err
+}
+
 // filePath is the virtual path of the request and whether it names a
 // folder (a path ending in "/", or the root).
 func (c *call) filePath() (string, bool) {
@@ -42,12 +49,11 @@ type entryJSON struct {
 }
 
 func (h *Handler) getFile(c *call) error {
-	conn, done, err := c.conn()
+	conn, p, folder, done, err := c.fileConn()
 	if err != nil {
 		return err
 	}
 	defer done()
-	p, folder := c.filePath()
 	if folder {
 		entries, err := conn.List(p)
 		if err != nil {
@@ -216,12 +222,11 @@ func makeParents(conn *service.Conn, dir string) error {
 }
 
 func (h *Handler) deleteFile(c *call) error {
-	conn, done, err := c.conn()
+	conn, p, folder, done, err := c.fileConn()
 	if err != nil {
 		return err
 	}
 	defer done()
-	p, folder := c.filePath()
 	if folder {
 		err = conn.Rmdir(p)
 	} else {

@@ -94,7 +94,7 @@ func TestFiles(t *testing.T) {
 		{"Digest", "sha-256=" + base64.StdEncoding.EncodeToString(sum[:])},
 	} {
 		w = e.do(t, request{method: "PUT", target: folder + "2026/03/emargement.pdf", key: "tms", body: other, header: hdr})
-		m = expect(t, w, http.StatusUnprocessableEntity, "checksum-mismatch")
+		expect(t, w, http.StatusUnprocessableEntity, "checksum-mismatch")
 		if got, _ := os.ReadFile(disk); string(got) != string(data) {
 			t.Errorf("%s mismatch: the old file was replaced", hdr[0])
 		}
