@@ -64,7 +64,6 @@ var (
 	ProblemBadQuery       = T{"paramètre %s %q : %s attendu", "parameter %s %q: expected %s"}
 	ProblemFilePath       = T{"un fichier se désigne par un chemin qui ne finit pas par « / »", "a file is named by a path that does not end in \"/\""}
 	ProblemEnrollRole     = T{"rôle %q : client, trainee ou trainer attendu", "role %q: expected client, trainee or trainer"}
-	ProblemNoEnrollment   = T{"%s %s n'est pas inscrit à %s", "%s %s is not enrolled in %s"}
 	ProblemInviteHours    = T{"hours %d : un lien vaut de 1 à %d heures", "hours %d: a link lasts 1 to %d hours"}
 	ProblemNoMailer       = T{"aucun relais de messagerie n'est configuré (smtp.host) : demandez le lien sans « send » et transmettez-le vous-même", "no mail relay is configured (smtp.host): ask for the link without \"send\" and pass it on yourself"}
 	ProblemNoEmail        = T{"le compte %q n'a pas d'adresse électronique : donnez-la (champ « email ») ou demandez le lien sans « send »", "account %q has no email address: give one (field \"email\") or ask for the link without \"send\""}
