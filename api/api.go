@@ -52,9 +52,9 @@ type Options struct {
 	// LinkBase is what invitation links start with (config's
 	// HTTPD.LinkBase()); "" answers the invitation route with 503.
 	LinkBase string
-	// SendInvitation emails an invitation link to a.Email (the mailer);
-	// nil answers "send": true with 503.
-	SendInvitation func(ctx context.Context, a auth.Account, url string, expires time.Time) error
+	// Mailer sends invitations with "send": true (a *mailer.Mailer); nil
+	// or not configured (no smtp.host) answers them with 503.
+	Mailer Mailer
 	// ConnIdle closes the connection of a key unused for this long
 	// (default 5 minutes); common.idle_timeout, enforced by the service,
 	// applies too.
@@ -62,6 +62,12 @@ type Options struct {
 	// MaxBodyBytes bounds the JSON bodies (default 64 MiB: a directory of
 	// a hundred thousand accounts); file uploads have the service's limits.
 	MaxBodyBytes int64
+}
+
+// Mailer sends invitation links by email; *mailer.Mailer is one.
+type Mailer interface {
+	Configured() bool
+	SendInvitation(ctx context.Context, to, name, link string, expires time.Time, reset bool) error
 }
 
 // Handler is the API: an http.Handler for the paths under Prefix.

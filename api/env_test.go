@@ -22,6 +22,8 @@ import (
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/defender"
 	"github.com/dossierd/dossierd/demo"
+	"github.com/dossierd/dossierd/mailer"
+	"github.com/dossierd/dossierd/mailer/mailtest"
 	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/service"
 	"github.com/dossierd/dossierd/vfs"
@@ -37,7 +39,7 @@ type env struct {
 	def     *defender.Defender
 	root    string // the storage root on disk
 	keys    map[string]string
-	invites []string // the links SendInvitation was given
+	inbox   func() []mailtest.Message // what the mailer sent
 }
 
 // loadDoc loads and validates the OpenAPI document once per test.
@@ -90,12 +92,10 @@ func newEnv(t *testing.T) *env {
 		FS:     vfs.Options{Policy: names.Default(), UploadMode: vfs.UploadAtomic},
 		Logger: log, Audit: rec, Defender: def,
 	})
-	e := &env{store: store, storage: storage, svc: svc, def: def, root: root, keys: map[string]string{}}
+	smtp, inbox := mailtest.Start(t)
+	e := &env{store: store, storage: storage, svc: svc, def: def, root: root, keys: map[string]string{}, inbox: inbox}
 	e.h = New(Options{Store: store, Service: svc, Audit: rec, Logger: log, LinkBase: "https://depot.example.fr",
-		SendInvitation: func(_ context.Context, a auth.Account, url string, _ time.Time) error {
-			e.invites = append(e.invites, a.Email+" "+url)
-			return nil
-		}})
+		Mailer: mailer.New(smtp, log)})
 	t.Cleanup(func() {
 		e.h.Close()
 		svc.Drain(ctx)

@@ -49,7 +49,7 @@ func (h *Handler) invitation(c *call) error {
 		return err
 	}
 	if body.Send {
-		if h.o.SendInvitation == nil {
+		if h.o.Mailer == nil || !h.o.Mailer.Configured() {
 			return &problem{Type: "no-mail-relay", Status: http.StatusServiceUnavailable, Title: catalogue.ProblemServer.F(),
 				Detail: catalogue.ProblemNoMailer.F(), Pointer: "/send"}
 		}
@@ -64,7 +64,7 @@ func (h *Handler) invitation(c *call) error {
 	}
 	out := invitationJSON{URL: config.InvitationURL(h.o.LinkBase, token), ExpiresAt: expires.UTC()}
 	if body.Send {
-		if err := h.o.SendInvitation(c.r.Context(), a, out.URL, expires); err != nil {
+		if err := h.o.Mailer.SendInvitation(c.r.Context(), a.Email, a.Name, out.URL, expires, false); err != nil {
 			h.log.Error("invitation not sent", "login", a.Login, "err", err)
 			return &problem{Type: "mail-failed", Status: http.StatusBadGateway, Title: catalogue.ProblemServer.F(), Detail: catalogue.ProblemMailFailed.F(err)}
 		}
