@@ -56,7 +56,7 @@ func loadDoc(t testing.TB) *openapi3.T {
 	return doc
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
