@@ -68,7 +68,7 @@ func (cs *conns) get(ctx context.Context, k auth.APIKey, remote string, ip netip
 	cs.mu.Unlock()
 
 	kc = &keyConn{users: 1, lastUsed: now}
-	conn, err := cs.svc.Open(ctx, keyAccount(k), protocol, remote, func(string) { cs.retire(id, kc) })
+	conn, err := cs.svc.OpenFixed(ctx, keyAccount(k), protocol, remote, func(string) { cs.retire(id, kc) })
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,9 +13,9 @@ import (
 	"github.com/dossierd/dossierd/audit"
 )
 
-// TestConnsKicked: the service closes a key's connection at a change of
-// the directory (it re-reads every connected account, and a key has
-// none): an upload in flight on it finishes, the next call opens another.
+// TestConnsKicked: a change of the directory leaves a key's connection
+// open (service.OpenFixed: there is no account to re-read); a kick closes
+// it, an upload in flight on it finishes, the next call opens another.
 func TestConnsKicked(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -42,6 +42,10 @@ func TestConnsKicked(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	e.svc.Refresh(ctx, true) // as Watch does after a change
+	if n := len(e.svc.Conns()); n != 1 {
+		t.Fatalf("%d connections after a directory change, want the key's one", n)
+	}
+	e.svc.Conns()[0].Kick("test") // as the shutdown's drain does
 	pw.Write([]byte("second half"))
 	pw.Close()
 	resp := <-done

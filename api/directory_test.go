@@ -112,7 +112,7 @@ func TestAccounts(t *testing.T) {
 	w := e.do(t, request{method: "GET", target: "/api/v1/accounts", key: "reader"})
 	var list []accountJSON
 	json.Unmarshal(w.Body.Bytes(), &list)
-	if w.Code != 200 || len(list) != 5 || list[0].Login != "acme" || !list[0].HasPassword {
+	if w.Code != 200 || len(list) != 6 || list[0].Login != "acme" || !list[0].HasPassword {
 		t.Fatalf("accounts: %s", w.Body)
 	}
 	m := expect(t, e.do(t, request{method: "GET", target: "/api/v1/accounts/ACME", key: "reader"}), http.StatusOK, "")

@@ -36,6 +36,9 @@ func TestInvitation(t *testing.T) {
 	}
 
 	// send: the account needs an address.
+	if err := e.store.SetEmail(ctx, "acme", ""); err != nil {
+		t.Fatal(err)
+	}
 	m = expect(t, e.do(t, request{method: "POST", target: "/api/v1/accounts/acme/invitation", key: "tms", body: []byte(`{"send": true}`)}), http.StatusUnprocessableEntity, "no-email")
 	if m["pointer"] != "/send" {
 		t.Errorf("no email: %v", m)
