@@ -107,7 +107,7 @@ type Daemon struct {
 	FTPAddrs  []net.Addr // bound FTP addresses, in the order of ftpd.bindings
 	HTTP      *httpd.Server
 	API       *api.Handler // mounted by HTTP at /api/v1/
-	HTTPAddrs []net.Addr // bound web addresses, in the order of httpd.bindings
+	HTTPAddrs []net.Addr   // bound web addresses, in the order of httpd.bindings
 	Defender  *defender.Defender
 	Audit     *audit.Recorder
 	Metrics   *telemetry.Metrics
