@@ -12,7 +12,7 @@ import (
 	"github.com/dossierd/dossierd/domain"
 )
 
-const accountColumns = `id, login, role, ref, name, password_hash, public_keys, disabled, expires_at, created_at, updated_at`
+const accountColumns = `id, login, role, ref, name, email, password_hash, public_keys, disabled, expires_at, created_at, updated_at`
 
 // queryer is what both *sql.DB and *sql.Tx offer.
 type queryer interface {
@@ -25,7 +25,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanAccount(r scanner) (Account, error) {
 	var a Account
 	var keys, created, updated string
-	err := r.Scan(&a.ID, &a.Login, &a.Role, &a.Ref, &a.Name, &a.PasswordHash, &keys, &a.Disabled, &a.ExpiresAt, &created, &updated)
+	err := r.Scan(&a.ID, &a.Login, &a.Role, &a.Ref, &a.Name, &a.Email, &a.PasswordHash, &keys, &a.Disabled, &a.ExpiresAt, &created, &updated)
 	if err != nil {
 		return Account{}, err
 	}
@@ -83,9 +83,9 @@ func (s *Store) AddAccount(ctx context.Context, a Account, password string) (Acc
 		case !errors.Is(err, sql.ErrNoRows):
 			return dbError(err)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (login, role, ref, name, password_hash, public_keys, disabled, expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Login, a.Role, a.Ref, a.Name, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(now), timestamp(now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO accounts (login, role, ref, name, email, password_hash, public_keys, disabled, expires_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Login, a.Role, a.Ref, a.Name, a.Email, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(now), timestamp(now))
 		if isConstraint(err) {
 			return exists(catalogue.AccountExists, a.Login)
 		}
@@ -116,7 +116,7 @@ func (s *Store) accountFolder(role, ref string) error {
 }
 
 // UpdateAccount rewrites the account with a.Login (found case-insensitively):
-// its name, role, ref, public keys, disabled flag, expiry date and password
+// its name, email, role, ref, public keys, disabled flag, expiry date and password
 // hash all take a's values, so read the account, change it, and pass it
 // back. The login itself cannot change. When the role or ref changes, the
 // Layout is told about the new one, and the enrolments of the old one go if
@@ -130,9 +130,9 @@ func (s *Store) UpdateAccount(ctx context.Context, a Account) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ?, ref = ?, name = ?, password_hash = ?, public_keys = ?, disabled = ?, expires_at = ?, updated_at = ?
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ?, ref = ?, name = ?, email = ?, password_hash = ?, public_keys = ?, disabled = ?, expires_at = ?, updated_at = ?
 			WHERE id = ?`,
-			a.Role, a.Ref, a.Name, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(s.now()), old.ID)
+			a.Role, a.Ref, a.Name, a.Email, a.PasswordHash, strings.Join(a.PublicKeys, "\n"), a.Disabled, a.ExpiresAt, timestamp(s.now()), old.ID)
 		if err != nil {
 			return dbError(err)
 		}
@@ -157,6 +157,57 @@ func (s *Store) SetPassword(ctx context.Context, login, password string) error {
 	return s.setColumn(ctx, login, "password_hash", h)
 }
 
+// SetEmail sets the address the account's invitation links are sent to;
+// "" leaves it without one.
+func (s *Store) SetEmail(ctx context.Context, login, email string) error {
+	return s.ChangeAccount(ctx, login, AccountChanges{Email: &email})
+}
+
+// AccountChanges are the details ChangeAccount sets; nil leaves one as it
+// is, "" clears it.
+type AccountChanges struct {
+	Name, Email, ExpiresAt *string
+}
+
+// ChangeAccount sets some details of an account in one statement. Unlike
+// UpdateAccount (read, change, write back), it cannot put back a password
+// or keys that changed in between.
+func (s *Store) ChangeAccount(ctx context.Context, login string, ch AccountChanges) error {
+	var cols []string
+	var args []any
+	for _, c := range []struct {
+		column string
+		value  *string
+		check  func(field, value string) error
+		field  string
+	}{
+		{"name", ch.Name, validateText, "name"},
+		{"email", ch.Email, validateEmail, "email"},
+		{"expires_at", ch.ExpiresAt, validateDate, "expiry date"},
+	} {
+		if c.value == nil {
+			continue
+		}
+		if err := c.check(c.field, *c.value); err != nil {
+			return err
+		}
+		cols = append(cols, c.column+" = ?")
+		args = append(args, *c.value)
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		// The columns are ours, never user input.
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET `+strings.Join(cols, ", ")+`, updated_at = ? WHERE login = ?`,
+			append(args, timestamp(s.now()), login)...)
+		if err != nil {
+			return dbError(err)
+		}
+		return oneAccount(res, login)
+	})
+}
+
 // SetDisabled disables or re-enables an account.
 func (s *Store) SetDisabled(ctx context.Context, login string, disabled bool) error {
 	return s.setColumn(ctx, login, "disabled", disabled)
@@ -170,13 +221,19 @@ func (s *Store) setColumn(ctx context.Context, login, column string, value any) 
 		if err != nil {
 			return dbError(err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return dbError(err)
-		} else if n == 0 {
-			return notFound(catalogue.NoAccount, login)
-		}
-		return nil
+		return oneAccount(res, login)
 	})
+}
+
+// oneAccount fails with ErrNotFound when an update of login's row found
+// none.
+func oneAccount(res sql.Result, login string) error {
+	if n, err := res.RowsAffected(); err != nil {
+		return dbError(err)
+	} else if n == 0 {
+		return notFound(catalogue.NoAccount, login)
+	}
+	return nil
 }
 
 // DeleteAccount deletes an account. If no other account has its role and
@@ -188,6 +245,11 @@ func (s *Store) DeleteAccount(ctx context.Context, login string) error {
 		a, err := account(ctx, tx, login)
 		if err != nil {
 			return err
+		}
+		// ON DELETE CASCADE would drop its invitation links, but only on
+		// connections with foreign_keys on; saying it costs nothing.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM invitations WHERE account_id = ?`, a.ID); err != nil {
+			return dbError(err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, a.ID); err != nil {
 			return dbError(err)
@@ -202,8 +264,16 @@ func pruneEnrollments(ctx context.Context, tx *sql.Tx, role, ref string) error {
 	if role == domain.RoleStaff {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM enrollments WHERE role = ? AND ref = ?
-		AND NOT EXISTS (SELECT 1 FROM accounts WHERE role = ? AND ref = ?)`, role, ref, role, ref)
+	gone := `NOT EXISTS (SELECT 1 FROM accounts WHERE role = ? AND ref = ?)`
+	if _, err := tx.ExecContext(ctx, `DELETE FROM enrollments WHERE role = ? AND ref = ? AND `+gone, role, ref, role, ref); err != nil {
+		return dbError(err)
+	}
+	if role != domain.RoleClient {
+		return nil
+	}
+	// Trainees sent by a client that no longer exists are sent by no one:
+	// a later client reusing the ref must not see them as its own.
+	_, err := tx.ExecContext(ctx, `UPDATE enrollments SET client = '' WHERE client = ? AND `+gone, ref, role, ref)
 	return dbError(err)
 }
 

@@ -379,7 +379,7 @@ func TestAccountChangesPruneEnrollments(t *testing.T) {
 	mustAddAccount(t, s, "acme1", domain.RoleClient, "C42")
 	mustAddAccount(t, s, "acme2", domain.RoleClient, "C42")
 	mustAddAccount(t, s, "t1", domain.RoleTrainee, "T1")
-	for _, e := range []Enrollment{{"S1", domain.RoleClient, "C42"}, {"S1", domain.RoleTrainee, "T1"}} {
+	for _, e := range []Enrollment{{"S1", domain.RoleClient, "C42", ""}, {"S1", domain.RoleTrainee, "T1", ""}} {
 		if err := s.Enroll(ctx, e); err != nil {
 			t.Fatal(err)
 		}

@@ -46,6 +46,8 @@ type Account struct {
 	Role  string // one of domain.Role*
 	Ref   string // TMS code; empty for staff
 	Name  string // display name
+	// Email is where invitation links are sent; "" when unknown.
+	Email string
 
 	// PasswordHash is an argon2id PHC string or a bcrypt hash; "" means the
 	// account cannot log in with a password.
@@ -96,6 +98,18 @@ type Session struct {
 // in the session whose code is Session.
 type Enrollment struct {
 	Session, Role, Ref string
+	// Client is, for a trainee, the ref of the client that sent them (a
+	// client account must have it); "" when unknown, and always for the
+	// other roles. A client sees the participants it sent, and only those.
+	Client string
+}
+
+// Participant is a trainee of a session as the session's clients and
+// trainers see it.
+type Participant struct {
+	Ref    string
+	Name   string // the display name of a trainee account with Ref; "" if none has one
+	Client string // the ref of the client that sent them, or ""
 }
 
 // Layout is told what needs folders on disk; it is implemented by the

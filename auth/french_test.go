@@ -41,7 +41,7 @@ func TestRefusalsInFrench(t *testing.T) {
 			ErrExists, `le compte "ACME" existe déjà (sous la forme "acme")`},
 		{s.DeleteAccount(ctx, "nobody"), ErrNotFound, `le compte "nobody" n'existe pas`},
 		{s.DeleteSession(ctx, "S2099"), ErrNotFound, `la session "S2099" n'existe pas`},
-		{s.Enroll(ctx, Enrollment{"S2099", domain.RoleClient, "C0042"}), ErrNotFound, `la session "S2099" n'existe pas`},
+		{s.Enroll(ctx, Enrollment{"S2099", domain.RoleClient, "C0042", ""}), ErrNotFound, `la session "S2099" n'existe pas`},
 		{Account{Login: "dis", Disabled: true}.Usable(s.now()), ErrDisabled, `le compte "dis" est désactivé`},
 		{ValidateLogin("jean dupont"), nil, `identifiant "jean dupont" : le caractère ' ' n'est pas autorisé (autorisés : lettres sans accent, chiffres, '.', '_', '-', '@')`},
 		{func() error {

@@ -40,7 +40,7 @@ type Snapshot struct {
 }
 
 // ImportAccount is one account of a Snapshot. Login, role, ref, name,
-// disabled and expiry are the file's truth: a field left empty is empty
+// email, disabled and expiry are the file's truth: a field left empty is empty
 // after the import. Credentials are different: the TMS usually knows
 // nothing of them, and an import must not wipe a password or key that an
 // administrator set with `dossierd account`. So:
@@ -51,6 +51,7 @@ type Snapshot struct {
 //     readers set when the file carries the field (even empty).
 type ImportAccount struct {
 	Login, Role, Ref, Name string
+	Email                  string
 	Password               string
 	PasswordHash           string
 	PublicKeys             []string
@@ -99,7 +100,7 @@ type Change struct {
 	// Key is the login, the session code, or "SESSION ROLE REF".
 	Key string
 	// Fields lists what changes, by import field name ("name", "password",
-	// "folder", "enabled", "shown"...), for OpChanged, OpDisabled and
+	// "folder", "enabled", "shown", "client"...), for OpChanged, OpDisabled and
 	// OpHidden of an item the file mentions. Never a value: a password or
 	// hash must not end up in a log.
 	Fields []string

@@ -31,7 +31,7 @@ func (s *Store) Export(ctx context.Context) (*Snapshot, error) {
 			return nil, dbError(err)
 		}
 		snap.Accounts = append(snap.Accounts, ImportAccount{
-			Login: a.Login, Role: a.Role, Ref: a.Ref, Name: a.Name,
+			Login: a.Login, Role: a.Role, Ref: a.Ref, Name: a.Name, Email: a.Email,
 			PublicKeys: a.PublicKeys, PublicKeysGiven: true,
 			Disabled: a.Disabled, ExpiresAt: a.ExpiresAt,
 		})
@@ -54,18 +54,8 @@ func (s *Store) Export(ctx context.Context) (*Snapshot, error) {
 	if err := rows.Err(); err != nil {
 		return nil, dbError(err)
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT s.code, e.role, e.ref FROM enrollments e JOIN sessions s ON s.id = e.session_id
-		ORDER BY s.code_key, s.code, e.role, e.ref`)
-	if err != nil {
-		return nil, dbError(err)
+	if snap.Enrollments, err = enrollments(ctx, tx); err != nil {
+		return nil, err
 	}
-	for rows.Next() {
-		var e Enrollment
-		if err := rows.Scan(&e.Session, &e.Role, &e.Ref); err != nil {
-			rows.Close()
-			return nil, dbError(err)
-		}
-		snap.Enrollments = append(snap.Enrollments, e)
-	}
-	return snap, dbError(rows.Err())
+	return snap, nil
 }

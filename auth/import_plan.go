@@ -3,6 +3,8 @@ package auth
 import (
 	"slices"
 	"strings"
+
+	"github.com/dossierd/dossierd/domain"
 )
 
 // The plan: what the import changes, computed from the prepared snapshot
@@ -51,6 +53,7 @@ type importPlan struct {
 
 	removeEnrollments []enrollmentWrite
 	addEnrollments    []enrollmentWrite
+	clientChanges     []enrollmentWrite // stored enrollments whose client changes
 }
 
 type sessionUpdate struct {
@@ -70,6 +73,7 @@ type accountWrite struct {
 
 type enrollmentWrite struct {
 	sessKey, code, role, ref string // code as stored (or as in the file, for a new session)
+	client                   string // final value
 }
 
 // plan compares the snapshot with the stored directory.
@@ -182,6 +186,9 @@ func (p *prepared) plan(st *importState, pw map[string]pwResult, opts ApplyOptio
 		if a.Name != old.name {
 			fields = append(fields, "name")
 		}
+		if a.Email != old.email {
+			fields = append(fields, "email")
+		}
 		if pwChanged {
 			fields = append(fields, "password")
 		}
@@ -218,11 +225,20 @@ func (p *prepared) plan(st *importState, pw map[string]pwResult, opts ApplyOptio
 	}
 
 	inFile := make(map[enrKey]bool, len(p.enrollments))
+	changeClient := func(k enrKey, client string) {
+		code := st.sessions[k.sess].Code
+		pl.clientChanges = append(pl.clientChanges, enrollmentWrite{k.sess, code, k.role, k.ref, client})
+		d.add(Change{Kind: KindEnrollments, Op: OpChanged, Key: code + " " + k.role + " " + k.ref, Fields: []string{"client"}})
+	}
 	for _, e := range p.enrollments {
 		k := enrKey{e.sessKey, e.role, e.ref}
 		inFile[k] = true
-		if st.enrollments[k] {
-			d.Enrollments.Unchanged++
+		if client, stored := st.enrollments[k]; stored {
+			if client == e.client {
+				d.Enrollments.Unchanged++
+			} else {
+				changeClient(k, e.client)
+			}
 			continue
 		}
 		var code string
@@ -232,15 +248,23 @@ func (p *prepared) plan(st *importState, pw map[string]pwResult, opts ApplyOptio
 			// check made sure that a session not stored is in the file.
 			code = p.sessions[p.sessionIdx[e.sessKey]].Code
 		}
-		pl.addEnrollments = append(pl.addEnrollments, enrollmentWrite{e.sessKey, code, e.role, e.ref})
+		pl.addEnrollments = append(pl.addEnrollments, enrollmentWrite{e.sessKey, code, e.role, e.ref, e.client})
 		d.add(Change{Kind: KindEnrollments, Op: OpAdded, Key: code + " " + e.role + " " + e.ref})
 	}
-	for k := range st.enrollments {
-		if inFile[k] || (!opts.Prune && refsAfter[roleRef{k.role, k.ref}]) {
+	for k, client := range st.enrollments {
+		if inFile[k] {
+			continue
+		}
+		if !opts.Prune && refsAfter[roleRef{k.role, k.ref}] {
+			// Kept; but a trainee sent by a client whose ref no account
+			// has any more is sent by no one, as DeleteAccount does.
+			if client != "" && !refsAfter[roleRef{domain.RoleClient, client}] {
+				changeClient(k, "")
+			}
 			continue
 		}
 		code := st.sessions[k.sess].Code
-		pl.removeEnrollments = append(pl.removeEnrollments, enrollmentWrite{k.sess, code, k.role, k.ref})
+		pl.removeEnrollments = append(pl.removeEnrollments, enrollmentWrite{k.sess, code, k.role, k.ref, ""})
 		d.add(Change{Kind: KindEnrollments, Op: OpRemoved, Key: code + " " + k.role + " " + k.ref})
 	}
 

@@ -12,7 +12,7 @@ import (
 // a database: accounts as "login role ref name [disabled]", sessions as
 // "code folder [hidden]", enrollments as "code role ref".
 func stored(accounts, sessions, enrollments []string) *importState {
-	st := &importState{accounts: map[string]*dbAccount{}, sessions: map[string]*dbSession{}, enrollments: map[enrKey]bool{}}
+	st := &importState{accounts: map[string]*dbAccount{}, sessions: map[string]*dbSession{}, enrollments: map[enrKey]string{}}
 	for i, l := range accounts {
 		f := strings.Fields(l)
 		st.accounts[strings.ToLower(f[0])] = &dbAccount{id: int64(i + 1), login: f[0], role: f[1], ref: f[2], name: f[3], disabled: len(f) > 4}
@@ -23,7 +23,7 @@ func stored(accounts, sessions, enrollments []string) *importState {
 	}
 	for _, l := range enrollments {
 		f := strings.Fields(l)
-		st.enrollments[enrKey{foldKey(f[0]), f[1], f[2]}] = true
+		st.enrollments[enrKey{foldKey(f[0]), f[1], f[2]}] = ""
 	}
 	return st
 }
@@ -40,10 +40,10 @@ func TestPlan(t *testing.T) {
 		prune bool
 		want  []string
 	}{
-		{"all new", Snapshot{Accounts: []ImportAccount{acme}, Sessions: []Session{s1}, Enrollments: []Enrollment{{"S1", domain.RoleClient, "C1"}}},
+		{"all new", Snapshot{Accounts: []ImportAccount{acme}, Sessions: []Session{s1}, Enrollments: []Enrollment{{"S1", domain.RoleClient, "C1", ""}}},
 			stored(nil, nil, nil), false,
 			[]string{"accounts added acme", "sessions added S1", "enrollments added S1 client C1"}},
-		{"identical", Snapshot{Accounts: []ImportAccount{acme}, Sessions: []Session{s1}, Enrollments: []Enrollment{{"s1", domain.RoleClient, "C1"}}},
+		{"identical", Snapshot{Accounts: []ImportAccount{acme}, Sessions: []Session{s1}, Enrollments: []Enrollment{{"s1", domain.RoleClient, "C1", ""}}},
 			stored([]string{"ACME client C1 ACME"}, []string{"S1 S1"}, []string{"S1 client C1"}), false,
 			nil},
 		{"changed fields", Snapshot{Accounts: []ImportAccount{{Login: "acme", Role: domain.RoleClient, Ref: "C2", Name: "ACME SAS"}}, Sessions: []Session{{Code: "S1", Folder: "Soudure", Title: "Soudure"}}},

@@ -13,12 +13,13 @@ import (
 type importState struct {
 	accounts    map[string]*dbAccount // lower-case login
 	sessions    map[string]*dbSession // folded code
-	enrollments map[enrKey]bool
+	enrollments map[enrKey]string     // -> client
 }
 
 type dbAccount struct {
 	id                     int64
 	login, role, ref, name string
+	email                  string
 	hash, keys, expires    string
 	disabled               bool
 	inFile                 bool
@@ -35,14 +36,14 @@ type dbSession struct {
 type enrKey struct{ sess, role, ref string }
 
 func loadImportState(ctx context.Context, q queryer) (*importState, error) {
-	st := &importState{accounts: map[string]*dbAccount{}, sessions: map[string]*dbSession{}, enrollments: map[enrKey]bool{}}
-	rows, err := q.QueryContext(ctx, `SELECT id, login, role, ref, name, password_hash, public_keys, disabled, expires_at FROM accounts`)
+	st := &importState{accounts: map[string]*dbAccount{}, sessions: map[string]*dbSession{}, enrollments: map[enrKey]string{}}
+	rows, err := q.QueryContext(ctx, `SELECT id, login, role, ref, name, email, password_hash, public_keys, disabled, expires_at FROM accounts`)
 	if err != nil {
 		return nil, dbError(err)
 	}
 	for rows.Next() {
 		a := &dbAccount{}
-		if err := rows.Scan(&a.id, &a.login, &a.role, &a.ref, &a.name, &a.hash, &a.keys, &a.disabled, &a.expires); err != nil {
+		if err := rows.Scan(&a.id, &a.login, &a.role, &a.ref, &a.name, &a.email, &a.hash, &a.keys, &a.disabled, &a.expires); err != nil {
 			rows.Close()
 			return nil, dbError(err)
 		}
@@ -72,20 +73,28 @@ func loadImportState(ctx context.Context, q queryer) (*importState, error) {
 	// Enrollments are the bulk (hundreds of thousands): read by session id,
 	// without a join, and keyed by the session's folded code, one string
 	// shared by all the enrollments of a session.
-	rows, err = q.QueryContext(ctx, `SELECT session_id, role, ref FROM enrollments`)
+	// Clients are few: each is kept once, not once per trainee.
+	rows, err = q.QueryContext(ctx, `SELECT session_id, role, ref, client FROM enrollments`)
 	if err != nil {
 		return nil, dbError(err)
 	}
+	clients := map[string]string{"": ""}
 	for rows.Next() {
 		var k enrKey
 		var id int64
-		if err := rows.Scan(&id, &k.role, &k.ref); err != nil {
+		var client string
+		if err := rows.Scan(&id, &k.role, &k.ref, &client); err != nil {
 			rows.Close()
 			return nil, dbError(err)
 		}
 		k.sess = keys[id]
 		k.role = internRole(k.role)
-		st.enrollments[k] = true
+		if c, ok := clients[client]; ok {
+			client = c
+		} else {
+			clients[client] = client
+		}
+		st.enrollments[k] = client
 	}
 	return st, dbError(rows.Err())
 }

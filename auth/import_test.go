@@ -56,11 +56,11 @@ func baseSnapshot(key string) *Snapshot {
 			{Code: "S2026-021", Title: "Excel"},
 		},
 		Enrollments: []Enrollment{
-			{"S2026-014", domain.RoleClient, "C0042"},
-			{"S2026-014", domain.RoleTrainee, "T0107"},
-			{"s2026-014", domain.RoleTrainee, "T0107"}, // a duplicate (case of the code aside) is harmless
-			{"S2026-014", domain.RoleTrainer, "F0003"},
-			{"S2026-021", domain.RoleClient, "C0042"},
+			{"S2026-014", domain.RoleClient, "C0042", ""},
+			{"S2026-014", domain.RoleTrainee, "T0107", ""},
+			{"s2026-014", domain.RoleTrainee, "T0107", ""}, // a duplicate (case of the code aside) is harmless
+			{"S2026-014", domain.RoleTrainer, "F0003", ""},
+			{"S2026-021", domain.RoleClient, "C0042", ""},
 		},
 	}
 }
@@ -258,7 +258,7 @@ func TestApplyPrune(t *testing.T) {
 	part := baseSnapshot(testKey(t).line)
 	part.Accounts = part.Accounts[1:]
 	part.Sessions = part.Sessions[:1]
-	part.Enrollments = []Enrollment{{"S2026-014", domain.RoleTrainee, "T0107"}, {"S2026-014", domain.RoleTrainer, "F0003"}}
+	part.Enrollments = []Enrollment{{"S2026-014", domain.RoleTrainee, "T0107", ""}, {"S2026-014", domain.RoleTrainer, "F0003", ""}}
 	part.Accounts[0].PublicKeysGiven = false
 
 	// Without prune, what is absent stays.
@@ -382,13 +382,13 @@ func TestApplyProblems(t *testing.T) {
 			false, []want{{KindSessions, 0, "code", `"S'1" refused`, -1}, {KindSessions, 0, "folder", `"Été" refused`, -1}}},
 		{"enrollment of unknown session, ref and role", Snapshot{
 			Accounts:    []ImportAccount{{Login: "a", Role: domain.RoleClient, Ref: "C1"}},
-			Enrollments: []Enrollment{{"S9", domain.RoleClient, "C1"}, {"S-STORED", domain.RoleTrainee, "T9"}, {"S-STORED", domain.RoleStaff, "C1"}, {"S-STORED", domain.RoleClient, "é"}}},
+			Enrollments: []Enrollment{{"S9", domain.RoleClient, "C1", ""}, {"S-STORED", domain.RoleTrainee, "T9", ""}, {"S-STORED", domain.RoleStaff, "C1", ""}, {"S-STORED", domain.RoleClient, "é", ""}}},
 			false, []want{
 				{KindEnrollments, 0, "session", `"S9" is neither in the file nor in the directory`, -1},
 				{KindEnrollments, 1, "ref", `"T9" has no trainee account, neither in the file nor in the directory`, -1},
 				{KindEnrollments, 2, "role", `"staff" cannot be enrolled`, -1},
 				{KindEnrollments, 3, "ref", `"é" refused`, -1}}},
-		{"enrollment of stored things, with prune", Snapshot{Enrollments: []Enrollment{{"S-STORED", domain.RoleTrainee, "T-STORED"}}},
+		{"enrollment of stored things, with prune", Snapshot{Enrollments: []Enrollment{{"S-STORED", domain.RoleTrainee, "T-STORED", ""}}},
 			true, []want{
 				{KindEnrollments, 0, "session", `"S-STORED" is not in the file (with --prune`, -1},
 				{KindEnrollments, 0, "ref", `"T-STORED" has no trainee account in the file (with --prune`, -1}}},
@@ -428,7 +428,7 @@ func TestApplyProblems(t *testing.T) {
 	}
 
 	// Without prune, stored sessions and accounts can be enrolled.
-	enroll := &Snapshot{Enrollments: []Enrollment{{"s-stored", domain.RoleTrainee, "T-STORED"}}}
+	enroll := &Snapshot{Enrollments: []Enrollment{{"s-stored", domain.RoleTrainee, "T-STORED", ""}}}
 	if d := mustApply(t, s, enroll, ApplyOptions{}); !reflect.DeepEqual(changes(d), []string{"enrollments added S-STORED trainee T-STORED"}) {
 		t.Errorf("changes %q", changes(d))
 	}

@@ -35,6 +35,7 @@ type pEnrollment struct {
 	session   string // as in the snapshot
 	sessKey   string // folded session code
 	role, ref string
+	client    string
 }
 
 type roleRef struct{ role, ref string }
@@ -89,6 +90,9 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 		}
 		if err := validateText("name", a.Name); err != nil {
 			ps.add(k, i, "name", err)
+		}
+		if err := validateEmail("email", a.Email); err != nil {
+			ps.add(k, i, "email", err)
 		}
 		if a.Password != "" && a.PasswordHash != "" {
 			// Which one was meant? Guessing would store a password the
@@ -178,8 +182,8 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 		p.sessions = append(p.sessions, ps2)
 	}
 
-	seen := make(map[enrKey]bool, len(snap.Enrollments))
-	sessKeys := map[string]string{} // session as written -> folded, computed once
+	seen := make(map[enrKey]int, len(snap.Enrollments)) // -> index in p.enrollments
+	sessKeys := map[string]string{}                     // session as written -> folded, computed once
 	for i, e := range snap.Enrollments {
 		const k = KindEnrollments
 		sk, known := sessKeys[e.Session]
@@ -187,7 +191,7 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 			sk = foldKey(e.Session)
 			sessKeys[e.Session] = sk
 		}
-		pe := pEnrollment{index: i, session: e.Session, sessKey: sk, role: internRole(e.Role), ref: e.Ref}
+		pe := pEnrollment{index: i, session: e.Session, sessKey: sk, role: internRole(e.Role), ref: e.Ref, client: e.Client}
 		ok := true
 		if e.Session == "" {
 			ps.addf(k, i, "session", catalogue.ImportRequired)
@@ -204,16 +208,25 @@ func (s *Store) prepareImport(snap *Snapshot) (*prepared, importProblems) {
 			ps.add(k, i, "ref", err)
 			ok = false
 		}
+		if e.Client != "" && e.Role != domain.RoleTrainee && ok {
+			ps.addf(k, i, "client", catalogue.ImportClientNotTrainee, e.Client, e.Role)
+			ok = false
+		}
 		if !ok {
 			continue
 		}
 		// The same enrollment twice is what a TMS joining its tables
-		// produces; it means nothing more than once.
+		// produces; it means nothing more than once, unless the two
+		// disagree on who sent the trainee.
 		key := enrKey{pe.sessKey, pe.role, e.Ref}
-		if seen[key] {
+		if j, dup := seen[key]; dup {
+			if first := p.enrollments[j]; first.client != pe.client {
+				ps = append(ps, ImportProblem{Kind: k, Index: i, Field: "client", Other: first.index,
+					Text: catalogue.ClientsDiffer.F(pe.client, first.client)})
+			}
 			continue
 		}
-		seen[key] = true
+		seen[key] = len(p.enrollments)
 		p.enrollments = append(p.enrollments, pe)
 	}
 	return p, ps
@@ -267,11 +280,14 @@ func (p *prepared) check(st *importState, prune bool) importProblems {
 		default:
 			ps.addf(KindEnrollments, e.index, "session", catalogue.SessionNowhere, e.session)
 		}
-		if !refs[roleRef{e.role, e.ref}] {
+		for _, r := range []struct{ field, role, ref string }{{"ref", e.role, e.ref}, {"client", domain.RoleClient, e.client}} {
+			if r.ref == "" || refs[roleRef{r.role, r.ref}] {
+				continue
+			}
 			if prune {
-				ps.addf(KindEnrollments, e.index, "ref", catalogue.RefPruned, e.ref, e.role)
+				ps.addf(KindEnrollments, e.index, r.field, catalogue.RefPruned, r.ref, r.role)
 			} else {
-				ps.addf(KindEnrollments, e.index, "ref", catalogue.RefNowhere, e.ref, e.role)
+				ps.addf(KindEnrollments, e.index, r.field, catalogue.RefNowhere, r.ref, r.role)
 			}
 		}
 	}

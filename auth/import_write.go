@@ -54,7 +54,7 @@ func (s *Store) makeImportFolders(ctx context.Context, pl *importPlan, opts Appl
 func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, opts ApplyOptions) error {
 	total := len(pl.newSessions) + len(pl.changedSessions) + len(pl.hideSessions) +
 		len(pl.newAccounts) + len(pl.changedAccounts) + len(pl.disableAccounts) +
-		len(pl.removeEnrollments) + len(pl.addEnrollments)
+		len(pl.removeEnrollments) + len(pl.addEnrollments) + len(pl.clientChanges)
 	if total == 0 {
 		return nil
 	}
@@ -115,8 +115,8 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 
 	// Accounts.
 	if len(pl.newAccounts) > 0 {
-		ins, err := stmt(`INSERT INTO accounts (login, role, ref, name, password_hash, public_keys, disabled, expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		ins, err := stmt(`INSERT INTO accounts (login, role, ref, name, email, password_hash, public_keys, disabled, expires_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 				return err
 			}
 			a := w.a
-			if _, err := ins.ExecContext(ctx, a.Login, a.Role, a.Ref, a.Name, w.hash, w.keys, a.Disabled, a.ExpiresAt, now, now); err != nil {
+			if _, err := ins.ExecContext(ctx, a.Login, a.Role, a.Ref, a.Name, a.Email, w.hash, w.keys, a.Disabled, a.ExpiresAt, now, now); err != nil {
 				return dbError(err)
 			}
 			if err := s.accountFolder(a.Role, a.Ref); err != nil {
@@ -136,7 +136,7 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 		}
 	}
 	if len(pl.changedAccounts) > 0 {
-		upd, err := stmt(`UPDATE accounts SET role = ?, ref = ?, name = ?, password_hash = ?, public_keys = ?, disabled = ?, expires_at = ?, updated_at = ? WHERE id = ?`)
+		upd, err := stmt(`UPDATE accounts SET role = ?, ref = ?, name = ?, email = ?, password_hash = ?, public_keys = ?, disabled = ?, expires_at = ?, updated_at = ? WHERE id = ?`)
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 				return err
 			}
 			a := w.a
-			if _, err := upd.ExecContext(ctx, a.Role, a.Ref, a.Name, w.hash, w.keys, a.Disabled, a.ExpiresAt, now, w.id); err != nil {
+			if _, err := upd.ExecContext(ctx, a.Role, a.Ref, a.Name, a.Email, w.hash, w.keys, a.Disabled, a.ExpiresAt, now, w.id); err != nil {
 				return dbError(err)
 			}
 			if w.folderChanged {
@@ -165,7 +165,7 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 	}
 
 	// Enrollments: the session ids of stored sessions are read once.
-	if len(pl.removeEnrollments)+len(pl.addEnrollments) > 0 {
+	if len(pl.removeEnrollments)+len(pl.addEnrollments)+len(pl.clientChanges) > 0 {
 		rows, err := tx.QueryContext(ctx, `SELECT code_key, id FROM sessions`)
 		if err != nil {
 			return dbError(err)
@@ -196,8 +196,21 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 			prog.step()
 		}
 	}
+	if len(pl.clientChanges) > 0 {
+		upd, err := stmt(`UPDATE enrollments SET client = ? WHERE session_id = ? AND role = ? AND ref = ?`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		for _, e := range pl.clientChanges {
+			if _, err := upd.ExecContext(ctx, e.client, ids[e.sessKey], e.role, e.ref); err != nil {
+				return dbError(err)
+			}
+			prog.step()
+		}
+	}
 	if len(pl.addEnrollments) > 0 {
-		ins, err := stmt(`INSERT INTO enrollments (session_id, role, ref) VALUES (?, ?, ?)`)
+		ins, err := stmt(`INSERT INTO enrollments (session_id, role, ref, client) VALUES (?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -206,7 +219,7 @@ func (s *Store) executeImport(ctx context.Context, tx *sql.Tx, pl *importPlan, o
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if _, err := ins.ExecContext(ctx, ids[e.sessKey], e.role, e.ref); err != nil {
+			if _, err := ins.ExecContext(ctx, ids[e.sessKey], e.role, e.ref, e.client); err != nil {
 				return dbError(err)
 			}
 			if s.layout != nil {

@@ -1,11 +1,18 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/dossierd/dossierd/catalogue"
+	"github.com/dossierd/dossierd/domain"
 )
 
 const sessionColumns = `s.code, s.title, s.starts_on, s.ends_on, s.folder, s.hidden`
@@ -165,9 +172,12 @@ func (s *Store) sessions(ctx context.Context, query string, args ...any) ([]Sess
 	return out, dbError(rows.Err())
 }
 
-// Enroll enrols (e.Role, e.Ref) in session e.Session. The session must
-// exist, and so must an account with that role and ref. Enrolling again is
-// not an error (the Layout is told again, which repairs a missing folder).
+// Enroll enrols (e.Role, e.Ref) in session e.Session, sent by e.Client
+// (trainees only; "" for none). The session must exist, and so must an
+// account with that role and ref, and a client account with ref e.Client.
+// Enrolling again is not an error: the enrolment takes e's Client (an
+// empty one clears it), and the Layout is told again, which repairs a
+// missing folder.
 func (s *Store) Enroll(ctx context.Context, e Enrollment) error {
 	if err := validateEnrollRole(e.Role); err != nil {
 		return err
@@ -175,24 +185,29 @@ func (s *Store) Enroll(ctx context.Context, e Enrollment) error {
 	if e.Ref == "" {
 		return invalid("ref", "", catalogue.IsRequired)
 	}
+	if e.Client != "" && e.Role != domain.RoleTrainee {
+		return invalid("client", e.Client, catalogue.ClientNotTrainee)
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		id, sess, err := session(ctx, tx, e.Session)
 		if err != nil {
 			return err
 		}
-		var one int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE role = ? AND ref = ? LIMIT 1`, e.Role, e.Ref).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound(catalogue.NoAccountWithRef, e.Role, e.Ref)
+		if err := refExists(ctx, tx, e.Role, e.Ref); err != nil {
+			return err
 		}
-		if err != nil {
-			return dbError(err)
+		if e.Client != "" {
+			if err := refExists(ctx, tx, domain.RoleClient, e.Client); err != nil {
+				return err
+			}
 		}
-		// An existing enrolment is left as it is, and no trigger fires, so
-		// the generation does not move either. (ON CONFLICT rather than OR
-		// IGNORE, which would also swallow CHECK and NOT NULL failures.)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollments (session_id, role, ref) VALUES (?, ?, ?)
-			ON CONFLICT (session_id, role, ref) DO NOTHING`, id, e.Role, e.Ref); err != nil {
+		// An existing enrolment with the same client is left as it is, and
+		// no trigger fires, so the generation does not move either. (ON
+		// CONFLICT rather than OR IGNORE, which would also swallow CHECK
+		// and NOT NULL failures.)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO enrollments (session_id, role, ref, client) VALUES (?, ?, ?, ?)
+			ON CONFLICT (session_id, role, ref) DO UPDATE SET client = excluded.client WHERE client != excluded.client`,
+			id, e.Role, e.Ref, e.Client); err != nil {
 			return dbError(err)
 		}
 		if s.layout != nil {
@@ -204,7 +219,17 @@ func (s *Store) Enroll(ctx context.Context, e Enrollment) error {
 	})
 }
 
-// Unenroll removes an enrolment; ErrNotFound if there is none. The folder
+// refExists fails with ErrNotFound unless an account has this role and ref.
+func refExists(ctx context.Context, tx *sql.Tx, role, ref string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE role = ? AND ref = ? LIMIT 1`, role, ref).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(catalogue.NoAccountWithRef, role, ref)
+	}
+	return dbError(err)
+}
+
+// Unenroll removes an enrolment (e.Client plays no part); ErrNotFound if there is none. The folder
 // on disk is left alone.
 func (s *Store) Unenroll(ctx context.Context, e Enrollment) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
@@ -228,8 +253,15 @@ func (s *Store) Unenroll(ctx context.Context, e Enrollment) error {
 // Enrollments returns every enrolment, ordered by session code, role, ref.
 // Session is the code as stored.
 func (s *Store) Enrollments(ctx context.Context) ([]Enrollment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.code, e.role, e.ref FROM enrollments e JOIN sessions s ON s.id = e.session_id
-		ORDER BY s.code_key, s.code, e.role, e.ref`)
+	return enrollments(ctx, s.db)
+}
+
+// enrollmentsQuery lists every enrolment in Enrollments' order.
+const enrollmentsQuery = `SELECT s.code, e.role, e.ref, e.client FROM enrollments e JOIN sessions s ON s.id = e.session_id
+	ORDER BY s.code_key, s.code, e.role, e.ref`
+
+func enrollments(ctx context.Context, q queryer) ([]Enrollment, error) {
+	rows, err := q.QueryContext(ctx, enrollmentsQuery)
 	if err != nil {
 		return nil, dbError(err)
 	}
@@ -237,10 +269,68 @@ func (s *Store) Enrollments(ctx context.Context) ([]Enrollment, error) {
 	var out []Enrollment
 	for rows.Next() {
 		var e Enrollment
-		if err := rows.Scan(&e.Session, &e.Role, &e.Ref); err != nil {
+		if err := rows.Scan(&e.Session, &e.Role, &e.Ref, &e.Client); err != nil {
 			return nil, dbError(err)
 		}
 		out = append(out, e)
 	}
 	return out, dbError(rows.Err())
+}
+
+// Participants returns the trainees enrolled in session code (found
+// case-insensitively, hidden or not), each with the name of a trainee
+// account that has its ref and the client that sent it, ordered by name
+// (in the server's language's alphabetical order, accents and case aside)
+// then ref. The web shows a client the ones it sent, a trainer all.
+func (s *Store) Participants(ctx context.Context, code string) ([]Participant, error) {
+	id, _, err := session(ctx, s.db, code)
+	if err != nil {
+		return nil, err
+	}
+	// Several accounts may share a ref: the first by login that has a name.
+	rows, err := s.db.QueryContext(ctx, `SELECT e.ref, e.client,
+		COALESCE((SELECT a.name FROM accounts a WHERE a.role = e.role AND a.ref = e.ref ORDER BY a.name = '', a.login LIMIT 1), '')
+		FROM enrollments e WHERE e.session_id = ? AND e.role = ?`, id, domain.RoleTrainee)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer rows.Close()
+	var out []Participant
+	for rows.Next() {
+		var p Participant
+		if err := rows.Scan(&p.Ref, &p.Client, &p.Name); err != nil {
+			return nil, dbError(err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err)
+	}
+	sortParticipants(out)
+	return out, nil
+}
+
+// sortParticipants orders by name as a French reader looks names up:
+// accents and case aside ("Émilie" between "Elodie" and "Fabien", not
+// after "Zoé" as bytes would put it), then by ref.
+func sortParticipants(ps []Participant) {
+	keys := make(map[string]string, len(ps))
+	for _, p := range ps {
+		keys[p.Name] = nameKey(p.Name)
+	}
+	slices.SortFunc(ps, func(a, b Participant) int {
+		return cmp.Or(strings.Compare(keys[a.Name], keys[b.Name]), strings.Compare(a.Name, b.Name), strings.Compare(a.Ref, b.Ref))
+	})
+}
+
+// nameKey is name decomposed (NFD), without its combining marks, in lower
+// case.
+func nameKey(name string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(name) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }

@@ -145,9 +145,9 @@ func TestEnrollments(t *testing.T) {
 	mustAddSession(t, s, Session{Code: "S4", Folder: "gamma"})
 
 	for _, e := range []Enrollment{
-		{"S1", domain.RoleTrainee, "T1"}, {"s2", domain.RoleTrainee, "T1"}, {"S3", domain.RoleTrainee, "T1"},
-		{"S1", domain.RoleClient, "C42"},
-		{"S1", domain.RoleTrainee, "T1"}, // again: not an error
+		{"S1", domain.RoleTrainee, "T1", ""}, {"s2", domain.RoleTrainee, "T1", ""}, {"S3", domain.RoleTrainee, "T1", ""},
+		{"S1", domain.RoleClient, "C42", ""},
+		{"S1", domain.RoleTrainee, "T1", ""}, // again: not an error
 	} {
 		if err := s.Enroll(ctx, e); err != nil {
 			t.Fatalf("Enroll(%+v): %v", e, err)
@@ -159,12 +159,12 @@ func TestEnrollments(t *testing.T) {
 		want error
 		msg  string
 	}{
-		{Enrollment{"S2026-999", domain.RoleTrainee, "T1"}, ErrNotFound, `no session "S2026-999"`},
-		{Enrollment{"S1", domain.RoleTrainee, "T0999"}, ErrNotFound, `no trainee account with ref "T0999"`},
-		{Enrollment{"S1", domain.RoleTrainer, "T1"}, ErrNotFound, `no trainer account with ref "T1"`},
-		{Enrollment{"S1", domain.RoleStaff, ""}, nil, `role "staff" cannot be enrolled (only client, trainee, trainer)`},
-		{Enrollment{"S1", "boss", "x"}, nil, `role "boss" cannot be enrolled (only client, trainee, trainer)`},
-		{Enrollment{"S1", domain.RoleClient, ""}, nil, `ref is required`},
+		{Enrollment{"S2026-999", domain.RoleTrainee, "T1", ""}, ErrNotFound, `no session "S2026-999"`},
+		{Enrollment{"S1", domain.RoleTrainee, "T0999", ""}, ErrNotFound, `no trainee account with ref "T0999"`},
+		{Enrollment{"S1", domain.RoleTrainer, "T1", ""}, ErrNotFound, `no trainer account with ref "T1"`},
+		{Enrollment{"S1", domain.RoleStaff, "", ""}, nil, `role "staff" cannot be enrolled (only client, trainee, trainer)`},
+		{Enrollment{"S1", "boss", "x", ""}, nil, `role "boss" cannot be enrolled (only client, trainee, trainer)`},
+		{Enrollment{"S1", domain.RoleClient, "", ""}, nil, `ref is required`},
 	}
 	for _, b := range bad {
 		err := s.Enroll(ctx, b.e)
@@ -177,7 +177,7 @@ func TestEnrollments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Enrollment{{"S1", domain.RoleClient, "C42"}, {"S1", domain.RoleTrainee, "T1"}, {"S2", domain.RoleTrainee, "T1"}, {"S3", domain.RoleTrainee, "T1"}}
+	want := []Enrollment{{"S1", domain.RoleClient, "C42", ""}, {"S1", domain.RoleTrainee, "T1", ""}, {"S2", domain.RoleTrainee, "T1", ""}, {"S3", domain.RoleTrainee, "T1", ""}}
 	if !reflect.DeepEqual(all, want) {
 		t.Errorf("Enrollments = %+v\nwant %+v", all, want)
 	}
@@ -206,15 +206,15 @@ func TestEnrollments(t *testing.T) {
 		t.Errorf("SessionsOf(client T1) = %q", got)
 	}
 
-	if err := s.Unenroll(ctx, Enrollment{"s1", domain.RoleTrainee, "T1"}); err != nil {
+	if err := s.Unenroll(ctx, Enrollment{"s1", domain.RoleTrainee, "T1", ""}); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range []Enrollment{{"S1", domain.RoleTrainee, "T1"}, {"S4", domain.RoleClient, "C42"}, {"S9", domain.RoleClient, "C42"}} {
+	for _, e := range []Enrollment{{"S1", domain.RoleTrainee, "T1", ""}, {"S4", domain.RoleClient, "C42", ""}, {"S9", domain.RoleClient, "C42", ""}} {
 		if err := s.Unenroll(ctx, e); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Unenroll(%+v) = %v, want ErrNotFound", e, err)
 		}
 	}
-	if err := s.Unenroll(ctx, Enrollment{"S4", domain.RoleClient, "C42"}); err.Error() != `client "C42" is not enrolled in session "S4"` {
+	if err := s.Unenroll(ctx, Enrollment{"S4", domain.RoleClient, "C42", ""}); err.Error() != `client "C42" is not enrolled in session "S4"` {
 		t.Errorf("message = %q", err)
 	}
 
@@ -222,7 +222,7 @@ func TestEnrollments(t *testing.T) {
 		t.Fatal(err)
 	}
 	all, _ = s.Enrollments(ctx)
-	if want := []Enrollment{{"S2", domain.RoleTrainee, "T1"}, {"S3", domain.RoleTrainee, "T1"}}; !reflect.DeepEqual(all, want) {
+	if want := []Enrollment{{"S2", domain.RoleTrainee, "T1", ""}, {"S3", domain.RoleTrainee, "T1", ""}}; !reflect.DeepEqual(all, want) {
 		t.Errorf("after deleting S1: %+v, want %+v", all, want)
 	}
 	// A new session with the old code starts with nobody enrolled.
@@ -293,9 +293,9 @@ func TestLayoutCalls(t *testing.T) {
 			[]string{"session(S1)"}},
 		{"session update", func() error { return s.UpdateSession(ctx, Session{Code: "S1", Title: "x"}) },
 			nil},
-		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"s1", domain.RoleClient, "C43"}) },
+		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"s1", domain.RoleClient, "C43", ""}) },
 			[]string{"enrollment(S1,client,C43)"}}, // the code as stored
-		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S1", domain.RoleClient, "C43"}) },
+		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S1", domain.RoleClient, "C43", ""}) },
 			[]string{"enrollment(S1,client,C43)"}},
 		{"duplicate account", func() error {
 			_, err := s.AddAccount(ctx, Account{Login: "ACME", Role: domain.RoleClient, Ref: "C9"}, "")
@@ -340,7 +340,7 @@ func TestLayoutErrorRollsBack(t *testing.T) {
 	l.fail = map[string]bool{"enrollment": true}
 	mustAddAccount(t, s, "t1", domain.RoleTrainee, "T1")
 	mustAddSession(t, s, Session{Code: "S1"})
-	if err := s.Enroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1"}); err == nil ||
+	if err := s.Enroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1", ""}); err == nil ||
 		err.Error() != `creating the folder of trainee "T1" in session "S1": mkdir /srv/dossierd/S1/trainee/T1: permission denied` {
 		t.Errorf("Enroll = %v", err)
 	}

@@ -225,6 +225,7 @@ CREATE TABLE IF NOT EXISTS defender_unbans (
 	// nothing to guess, so a slow hash would only cost every request.
 	`
 ALTER TABLE enrollments ADD COLUMN client TEXT NOT NULL DEFAULT ''; -- a trainee's: the ref of the client that sent them
+ALTER TABLE accounts ADD COLUMN email TEXT NOT NULL DEFAULT ''; -- where invitation links are sent
 
 CREATE TABLE web_sessions (
 	token_hash TEXT PRIMARY KEY, -- hex SHA-256 of the cookie's token
@@ -236,15 +237,17 @@ CREATE TABLE web_sessions (
 );
 CREATE INDEX web_sessions_login ON web_sessions (login COLLATE NOCASE);
 
+-- By account id, not login: a link made for a deleted account must not
+-- open a later account that reuses the login (ids are never reused).
 CREATE TABLE invitations (
 	token_hash TEXT PRIMARY KEY,
-	login      TEXT NOT NULL COLLATE NOCASE,
+	account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
 	created_at TEXT NOT NULL,
 	expires_at TEXT NOT NULL,
 	used_at    TEXT NOT NULL DEFAULT '',
-	replaced   INTEGER NOT NULL DEFAULT 0 CHECK (replaced IN (0, 1)) -- a newer link was made for the login
+	replaced   INTEGER NOT NULL DEFAULT 0 CHECK (replaced IN (0, 1)) -- a newer link was made for the account
 );
-CREATE INDEX invitations_login ON invitations (login COLLATE NOCASE);
+CREATE INDEX invitations_account ON invitations (account_id);
 
 CREATE TABLE api_keys (
 	id           INTEGER PRIMARY KEY AUTOINCREMENT,

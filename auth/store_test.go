@@ -204,8 +204,8 @@ func TestGeneration(t *testing.T) {
 		{"set disabled", func() error { return s.SetDisabled(ctx, "t1", true) }},
 		{"add session", func() error { return s.AddSession(ctx, Session{Code: "S1"}) }},
 		{"update session", func() error { return s.UpdateSession(ctx, Session{Code: "S1", Title: "First"}) }},
-		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1"}) }},
-		{"unenroll", func() error { return s.Unenroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1"}) }},
+		{"enroll", func() error { return s.Enroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1", ""}) }},
+		{"unenroll", func() error { return s.Unenroll(ctx, Enrollment{"S1", domain.RoleTrainee, "T1", ""}) }},
 		{"delete session", func() error { return s.DeleteSession(ctx, "S1") }},
 		{"delete account", func() error { return s.DeleteAccount(ctx, "t1") }},
 	}
@@ -222,7 +222,7 @@ func TestGeneration(t *testing.T) {
 	// Reads, and changes that fail or change nothing, leave it alone.
 	mustAddAccount(t, s, "t2", domain.RoleTrainee, "T2")
 	mustAddSession(t, s, Session{Code: "S2"})
-	if err := s.Enroll(ctx, Enrollment{"S2", domain.RoleTrainee, "T2"}); err != nil {
+	if err := s.Enroll(ctx, Enrollment{"S2", domain.RoleTrainee, "T2", ""}); err != nil {
 		t.Fatal(err)
 	}
 	nonChanges := []struct {
@@ -241,7 +241,7 @@ func TestGeneration(t *testing.T) {
 			_, err := s.AuthenticateKey(ctx, "t2", key.pub)
 			return ignore(err, ErrInvalidCredentials)
 		}},
-		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S2", domain.RoleTrainee, "T2"}) }},
+		{"enroll again", func() error { return s.Enroll(ctx, Enrollment{"S2", domain.RoleTrainee, "T2", ""}) }},
 		{"duplicate account", func() error {
 			_, err := s.AddAccount(ctx, Account{Login: "T2", Role: domain.RoleTrainee, Ref: "T2"}, "")
 			return ignore(err, ErrExists)
@@ -318,7 +318,7 @@ func TestConcurrentWriters(t *testing.T) {
 						errs <- err
 						return
 					}
-					if err := s.Enroll(ctx, Enrollment{code, domain.RoleTrainee, ref}); err != nil {
+					if err := s.Enroll(ctx, Enrollment{Session: code, Role: domain.RoleTrainee, Ref: ref}); err != nil {
 						errs <- err
 						return
 					}

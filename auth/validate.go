@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode"
@@ -107,6 +108,27 @@ func validateText(field, value string) error {
 	return nil
 }
 
+// maxEmail is RFC 5321's limit on a path (254 characters of address).
+const maxEmail = 254
+
+// validateEmail accepts "" (no address) or one bare address as net/mail
+// reads it ("jeanne.dupont@example.org", not "Jeanne <...>": the display
+// name is the account's name), so that what is stored is what RCPT TO
+// gets.
+func validateEmail(field, value string) error {
+	if value == "" {
+		return nil
+	}
+	if len(value) > maxEmail {
+		return invalid(field, value, catalogue.LongerThan, maxEmail)
+	}
+	a, err := mail.ParseAddress(value)
+	if err != nil || a.Address != value || a.Name != "" {
+		return invalid(field, value, catalogue.NotEmail)
+	}
+	return nil
+}
+
 func parseDate(s string) (time.Time, error) {
 	t, err := time.Parse(dateLayout, s)
 	// time.Parse accepts a few liberties (e.g. a leap second); requiring the
@@ -149,6 +171,9 @@ func (s *Store) normalizeAccount(a *Account) error {
 		}
 	}
 	if err := validateText("name", a.Name); err != nil {
+		return err
+	}
+	if err := validateEmail("email", a.Email); err != nil {
 		return err
 	}
 	if a.PasswordHash != "" {

@@ -11,6 +11,8 @@ var fields = map[string]T{
 	"role":           T{"rôle", "role"},
 	"ref":            T{"référence", "ref"},
 	"name":           T{"nom", "name"},
+	"email":          T{"adresse électronique", "email"},
+	"client":         T{"client", "client"},
 	"public key":     T{"clé publique", "public key"},
 	"password":       T{"mot de passe", "password"},
 	"password hash":  T{"empreinte du mot de passe", "password hash"},
@@ -61,6 +63,8 @@ var (
 	RefStaff           = T{"doit être vide pour un compte staff", "must be empty for staff"}
 	RefRequiredFor     = T{"obligatoire pour un compte %s", "is required for a %s account"}
 	EndBeforeStart     = T{"est antérieure à la date de début %s", "is before the start date %s"}
+	NotEmail           = T{"n'est pas une adresse électronique (de la forme nom@domaine.fr, sans autre texte)", "is not an email address (of the form name@example.org, nothing else)"}
+	ClientNotTrainee   = T{"seule l'inscription d'un stagiaire (trainee) nomme le client qui l'envoie", "only a trainee's enrollment names the client that sent them"}
 	PasswordAndHash    = T{"donné en même temps qu'une empreinte de mot de passe ; n'en donnez qu'un", "and password hash are both given; give one"}
 )
 

@@ -12,7 +12,7 @@ var (
 	HeadEventType     = T{"TYPE", "TYPE"}
 	HeadWebhook       = T{"DESTINATAIRE", "WEBHOOK"}
 	HeadAttempts      = T{"ESSAIS", "ATTEMPTS"}
-	HeadCreated       = T{"CRÉÉ LE", "CREATED"}
+	HeadEventCreated  = T{"CRÉÉ LE", "CREATED"}
 	HeadNextAttempt   = T{"PROCHAIN ESSAI", "NEXT ATTEMPT"}
 	HeadLastError     = T{"DERNIÈRE ERREUR", "LAST ERROR"}
 )

@@ -33,24 +33,26 @@ var (
 
 // Problems of the content, following the field name (auth's import).
 var (
-	ImportValue         = T{"%q : %s", "%q %s"}
-	ImportValueBecause  = T{"%q : %s", "%q: %s"}
-	NamePrefix          = T{"nom ", "name "} // how NameRefused starts
-	AppearsTwice        = T{"%q apparaît deux fois (sans tenir compte des majuscules)", "%q appears twice, ignoring case"}
-	MustBeEmptyStaff    = T{"%q : doit être vide pour un compte staff", "%q must be empty for a staff account"}
-	ImportRefRequired   = T{"obligatoire pour un compte %s", "is required for a %s account"}
-	PasswordAndHashBoth = T{"et password_hash sont donnés tous les deux ; n'en donnez qu'un", "and password_hash are both given; give only one"}
-	EmptyEntry          = T{"contient une entrée vide", "has an empty entry"}
-	BadDate             = T{"%q n'est pas une date de la forme AAAA-MM-JJ", "%q is not a date of the form YYYY-MM-DD"}
-	BadDateWrite        = T{"%q n'est pas une date de la forme AAAA-MM-JJ (écrivez %s)", "%q is not a date of the form YYYY-MM-DD (write %s)"}
-	FolderOfTwo         = T{"%q est le dossier de deux sessions (sans tenir compte des majuscules)", "%q is the folder of two sessions, ignoring case"}
-	EndsBeforeStarts    = T{"%q est antérieure à starts_on %q", "%q is before starts_on %q"}
-	ImportRequired      = T{"obligatoire", "is required"}
-	FolderOfStored      = T{"%q est déjà le dossier de la session %q, qui n'est pas dans le fichier", "%q is already the folder of session %q, which is not in the file"}
-	SessionPruned       = T{"%q n'est pas dans le fichier (avec --prune, les sessions absentes du fichier sont masquées et on ne peut pas y inscrire)", "%q is not in the file (with --prune, sessions absent from the file are hidden and cannot be enrolled in)"}
-	SessionNowhere      = T{"%q n'est ni dans le fichier ni dans l'annuaire", "%q is neither in the file nor in the directory"}
-	RefPruned           = T{"%q n'a pas de compte %s dans le fichier (avec --prune, les comptes absents du fichier sont désactivés et ne comptent pas)", "%q has no %s account in the file (with --prune, accounts absent from the file are disabled and do not count)"}
-	RefNowhere          = T{"%q n'a de compte %s ni dans le fichier ni dans l'annuaire", "%q has no %s account, neither in the file nor in the directory"}
+	ImportValue            = T{"%q : %s", "%q %s"}
+	ImportValueBecause     = T{"%q : %s", "%q: %s"}
+	NamePrefix             = T{"nom ", "name "} // how NameRefused starts
+	AppearsTwice           = T{"%q apparaît deux fois (sans tenir compte des majuscules)", "%q appears twice, ignoring case"}
+	MustBeEmptyStaff       = T{"%q : doit être vide pour un compte staff", "%q must be empty for a staff account"}
+	ImportRefRequired      = T{"obligatoire pour un compte %s", "is required for a %s account"}
+	PasswordAndHashBoth    = T{"et password_hash sont donnés tous les deux ; n'en donnez qu'un", "and password_hash are both given; give only one"}
+	EmptyEntry             = T{"contient une entrée vide", "has an empty entry"}
+	BadDate                = T{"%q n'est pas une date de la forme AAAA-MM-JJ", "%q is not a date of the form YYYY-MM-DD"}
+	BadDateWrite           = T{"%q n'est pas une date de la forme AAAA-MM-JJ (écrivez %s)", "%q is not a date of the form YYYY-MM-DD (write %s)"}
+	FolderOfTwo            = T{"%q est le dossier de deux sessions (sans tenir compte des majuscules)", "%q is the folder of two sessions, ignoring case"}
+	EndsBeforeStarts       = T{"%q est antérieure à starts_on %q", "%q is before starts_on %q"}
+	ImportRequired         = T{"obligatoire", "is required"}
+	FolderOfStored         = T{"%q est déjà le dossier de la session %q, qui n'est pas dans le fichier", "%q is already the folder of session %q, which is not in the file"}
+	SessionPruned          = T{"%q n'est pas dans le fichier (avec --prune, les sessions absentes du fichier sont masquées et on ne peut pas y inscrire)", "%q is not in the file (with --prune, sessions absent from the file are hidden and cannot be enrolled in)"}
+	SessionNowhere         = T{"%q n'est ni dans le fichier ni dans l'annuaire", "%q is neither in the file nor in the directory"}
+	RefPruned              = T{"%q n'a pas de compte %s dans le fichier (avec --prune, les comptes absents du fichier sont désactivés et ne comptent pas)", "%q has no %s account in the file (with --prune, accounts absent from the file are disabled and do not count)"}
+	ImportClientNotTrainee = T{"%q : seule l'inscription d'un stagiaire nomme le client qui l'envoie, pas celle d'un %s", "%q: only a trainee's enrollment names the client that sent them, not a %s's"}
+	ClientsDiffer          = T{"%q, alors que la même inscription plus haut dit %q", "%q, while the same enrollment above says %q"}
+	RefNowhere             = T{"%q n'a de compte %s ni dans le fichier ni dans l'annuaire", "%q has no %s account, neither in the file nor in the directory"}
 )
 
 // Problems of the files themselves (tmsimport).

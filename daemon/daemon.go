@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dossierd/dossierd/api"
 	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/catalogue"
@@ -24,6 +25,7 @@ import (
 	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/events"
 	"github.com/dossierd/dossierd/ftpd"
+	"github.com/dossierd/dossierd/httpd"
 	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/proxyproto"
 	"github.com/dossierd/dossierd/service"
@@ -104,6 +106,9 @@ type Daemon struct {
 	SFTPAddrs []net.Addr
 	FTP       *ftpd.Server
 	FTPAddrs  []net.Addr // bound FTP addresses, in the order of ftpd.bindings
+	HTTP      *httpd.Server
+	API       *api.Handler // mounted by HTTP at /api/v1/
+	HTTPAddrs []net.Addr   // bound web addresses, in the order of httpd.bindings
 	Defender  *defender.Defender
 	Audit     *audit.Recorder
 	Metrics   *telemetry.Metrics
@@ -230,6 +235,12 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 			return nil, err
 		}
 	}
+	if len(cfg.HTTPD.Bindings) > 0 {
+		if err = d.newWeb(cfg); err != nil {
+			d.closeAll()
+			return nil, err
+		}
+	}
 	if t := cfg.Telemetry; t.BindPort != 0 {
 		addr := net.JoinHostPort(t.BindAddress, strconv.Itoa(t.BindPort))
 		if d.Telemetry, err = telemetry.Listen(addr, d.Metrics, d.healthChecks(), log); err != nil {
@@ -239,6 +250,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 	}
 	return d, nil
 }
+
+// Logger is the daemon's log (a restarted daemon in tests keeps it).
+func (d *Daemon) Logger() *slog.Logger { return d.log }
 
 // logCertificates logs the fingerprint of each certificate the FTP
 // bindings use (ftpd.New has loaded or generated them), for users to
@@ -265,6 +279,9 @@ func logCertificates(f config.FTPD, log *slog.Logger) {
 
 // closeAll releases what New opened, when a later step of New fails.
 func (d *Daemon) closeAll() {
+	if d.HTTP != nil {
+		d.HTTP.Close()
+	}
 	if d.FTP != nil {
 		d.FTP.Close()
 	}
@@ -364,6 +381,9 @@ func (d *Daemon) Run(ctx context.Context) {
 			d.FTP.Serve()
 		}()
 	}
+	if d.HTTP != nil {
+		wg.Go(d.HTTP.Serve)
+	}
 	if d.Telemetry != nil {
 		wg.Go(d.Telemetry.Serve)
 	}
@@ -380,6 +400,15 @@ func (d *Daemon) Run(ctx context.Context) {
 	// server stops accepting and closes what has not logged in; the
 	// service drains the logged-in connections of both.
 	var down sync.WaitGroup
+	if d.HTTP != nil {
+		// First: the web sessions' connections drained below must close
+		// without ending the sessions, which outlive the restart.
+		d.HTTP.BeginShutdown()
+		down.Go(func() {
+			d.HTTP.Shutdown(grace)
+			d.API.Close()
+		})
+	}
 	down.Go(func() { d.Service.Drain(grace) })
 	if d.SFTP != nil {
 		down.Go(func() { d.SFTP.Shutdown(grace) })

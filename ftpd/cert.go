@@ -286,3 +286,10 @@ func (s *Server) CheckCertificates() (reloaded []string, err error) {
 	}
 	return reloaded, errors.Join(errs...)
 }
+
+// LoadOrCreateCertificate is loadOrCreateCert for the web front-end, which
+// serves the same generated certificate as FTPS (one fingerprint for users
+// to check).
+func LoadOrCreateCertificate(certFile, keyFile string) (tls.Certificate, error) {
+	return loadOrCreateCert(certFile, keyFile)
+}

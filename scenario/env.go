@@ -47,6 +47,7 @@ func StartLogging(t testing.TB, mutate func(*config.Config), h slog.Handler) *En
 	cfg := config.Default(dir)
 	cfg.SFTPD.Bindings = []config.Binding{{Address: "127.0.0.1", Port: 0}}
 	cfg.FTPD.Bindings = []config.FTPBinding{{Address: "127.0.0.1", Port: 0}}
+	cfg.HTTPD.Bindings = []config.HTTPBinding{{Address: "127.0.0.1", Port: 0, EnableHTTPS: true, ProxyAllowed: []string{}}}
 	cfg.FTPD.PassivePortRange = passiveRange()
 	cfg.Common.GraceTime = 2
 	cfg.DataProvider.PollInterval = 1
@@ -97,6 +98,27 @@ func StartLogging(t testing.TB, mutate func(*config.Config), h slog.Handler) *En
 	return e
 }
 
+// Restart stops the daemon and starts another on the same folders and
+// configuration (new ports: tests bind port 0), as an administrator's
+// restart does; the demo directory is not loaded again.
+func (e *Env) Restart(t testing.TB) *Env {
+	t.Helper()
+	e.Stop()
+	d, err := daemon.New(e.Config, e.Daemon.Logger())
+	if err != nil {
+		t.Fatalf("daemon restart: %v", err)
+	}
+	n := &Env{Dir: e.Dir, Config: e.Config, Daemon: d, Passwords: e.Passwords, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stop = cancel
+	go func() {
+		defer close(n.done)
+		d.Run(ctx)
+	}()
+	t.Cleanup(n.Stop)
+	return n
+}
+
 // Stop shuts the daemon down and waits for it (idempotent).
 func (e *Env) Stop() {
 	e.stop()
@@ -124,6 +146,12 @@ func passiveRange() config.PortRange {
 
 // FTPAddr is the first FTP listener's address (ftpd.bindings[0]).
 func (e *Env) FTPAddr() string { return e.Daemon.FTPAddrs[0].String() }
+
+// HTTPAddr is the first web listener's address (httpd.bindings[0]).
+func (e *Env) HTTPAddr() string { return e.Daemon.HTTPAddrs[0].String() }
+
+// WebURL is the base URL of the first web listener ("https://127.0.0.1:port").
+func (e *Env) WebURL() string { return "https://" + e.HTTPAddr() }
 
 // SFTPAddr is the SFTP listener's address.
 func (e *Env) SFTPAddr() string { return e.Daemon.SFTPAddrs[0].String() }

@@ -319,6 +319,16 @@ func (u *Upload) Abort() error {
 
 var errAborted = errors.New("aborted")
 
+// Drop discards the upload in every upload mode, mode 2 included: for a
+// client that resumes from its own copy (a browser's chunked upload left
+// unfinished), a partial file published would only be a wrong file.
+// Audited as interrupted.
+func (u *Upload) Drop() error {
+	u.TransferError(errAborted)
+	u.Upload.Discard()
+	return u.Close()
+}
+
 // ErrInterrupted marks the audit result of a transfer the connection cut
 // before the end of the file.
 var ErrInterrupted = errors.New("interrupted")

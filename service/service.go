@@ -130,17 +130,30 @@ func (s *Service) Reconfigure(opts Options) {
 	next.RoleLimits, next.MaxOpenHandles = opts.RoleLimits, opts.MaxOpenHandles
 	s.opts.Store(&next)
 	for _, c := range s.conns {
-		c.FS.SetOptions(next.fsOptions(c.Account()))
+		c.FS.SetOptions(next.fsOptions(c.Account(), c.Protocol))
 	}
 }
 
+// AlwaysAtomic are the protocols whose uploads are atomic whatever
+// common.upload_mode: the web's chunked uploads and the API's PUT, whose
+// clients resume from their own copy and must never see half a file
+// published (SFTPGo issue #1983: a page reload published a partial file).
+var AlwaysAtomic = map[string]bool{"HTTP": true, "API": true}
+
 // fsOptions are the vfs options of one login's connection.
-func (o *Options) fsOptions(a auth.Account) vfs.Options {
+func (o *Options) fsOptions(a auth.Account, protocol string) vfs.Options {
 	fs := o.FS
 	fs.MaxFileSize = o.RoleLimits[a.Role].MaxUploadFileSize
 	fs.Owner = a.Login
+	if AlwaysAtomic[protocol] && fs.UploadMode == vfs.UploadDirect {
+		fs.UploadMode = vfs.UploadAtomic
+	}
 	return fs
 }
+
+// IdleTimeout is common.idle_timeout in force (0: none); the web tells an
+// idle session from a live one with it after a restart.
+func (s *Service) IdleTimeout() time.Duration { return s.o().IdleTimeout }
 
 // Logger is the service's logger, for the protocol servers.
 func (s *Service) Logger() *slog.Logger { return s.log }
@@ -158,6 +171,10 @@ type Conn struct {
 	kick      func(reason string) // closes the transport
 	closing   sync.Once
 	transfers transfers
+	// fixed marks an identity that is not an account of the directory (an
+	// API key's, verified at each request): a directory change rebuilds
+	// its tree but has no account to re-read.
+	fixed bool
 }
 
 // Account is the account as last read from the directory.
@@ -363,6 +380,10 @@ func (s *Service) Defender() *defender.Defender { return s.o().Defender }
 // here (not per request) and rebuilt only when the directory changes.
 // kick must close the transport; the protocol server then calls Close.
 func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote string, kick func(reason string)) (*Conn, error) {
+	return s.open(ctx, a, protocol, remote, kick, false)
+}
+
+func (s *Service) open(ctx context.Context, a auth.Account, protocol, remote string, kick func(reason string), fixed bool) (*Conn, error) {
 	if err := a.Usable(time.Now()); err != nil {
 		s.log.Warn("login refused", "protocol", protocol, "remote", remote, "login", a.Login, "reason", err.Error())
 		return nil, err
@@ -375,7 +396,7 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 	}
 	c := &Conn{
 		ID: s.nextID.Add(1), Protocol: protocol, Remote: remote,
-		FS: s.storage.NewFS(tree, opts.fsOptions(a)), Started: time.Now(), svc: s, kick: kick,
+		FS: s.storage.NewFS(tree, opts.fsOptions(a, protocol)), Started: time.Now(), svc: s, kick: kick, fixed: fixed,
 	}
 	c.account.Store(&a)
 	s.mu.Lock()
@@ -383,7 +404,7 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 		// A reload came while the tree was built: this connection was not
 		// registered for Reconfigure to see, so it takes the new options
 		// here, and its tree is rebuilt below.
-		c.FS.SetOptions(now.fsOptions(a))
+		c.FS.SetOptions(now.fsOptions(a, protocol))
 	}
 	if err := s.checkLoginConnections(a); err != nil {
 		s.mu.Unlock()
@@ -557,7 +578,10 @@ func (s *Service) Refresh(ctx context.Context, changed bool) {
 			}
 			continue
 		}
-		a, err := s.dir.Account(ctx, old.Login)
+		a, err := old, error(nil)
+		if !c.fixed {
+			a, err = s.dir.Account(ctx, old.Login)
+		}
 		switch {
 		case errors.Is(err, auth.ErrNotFound):
 			c.Kick(catalogue.KickDeleted.F())

@@ -14,9 +14,9 @@ import (
 // columns are the fields of each kind, named as in the JSON shape (SPEC
 // section 7); CSV headers use the same names.
 var columns = map[auth.Kind][]string{
-	auth.KindAccounts:    {"login", "role", "ref", "name", "password", "password_hash", "public_keys", "disabled", "expires_at"},
+	auth.KindAccounts:    {"login", "role", "ref", "name", "email", "password", "password_hash", "public_keys", "disabled", "expires_at"},
 	auth.KindSessions:    {"code", "title", "starts_on", "ends_on", "folder", "hidden"},
-	auth.KindEnrollments: {"session", "role", "ref"},
+	auth.KindEnrollments: {"session", "role", "ref", "client"},
 }
 
 // required columns: without them every line would be refused for the same
@@ -171,6 +171,7 @@ func (im *Import) readCSV(fileNo int, kind auth.Kind, f File) {
 				Role:         strings.ToLower(val("role")),
 				Ref:          val("ref"),
 				Name:         val("name"),
+				Email:        val("email"),
 				PasswordHash: val("password_hash"),
 				Disabled:     boolVal("disabled"),
 				ExpiresAt:    val("expires_at"),
@@ -202,6 +203,7 @@ func (im *Import) readCSV(fileNo int, kind auth.Kind, f File) {
 				Session: val("session"),
 				Role:    strings.ToLower(val("role")),
 				Ref:     val("ref"),
+				Client:  val("client"),
 			})
 		}
 		im.where[kind] = append(im.where[kind], loc)

@@ -43,6 +43,7 @@ type jsonAccount struct {
 	Role         string    `json:"role"`
 	Ref          string    `json:"ref"`
 	Name         string    `json:"name"`
+	Email        string    `json:"email"`
 	Password     string    `json:"password"`
 	PasswordHash string    `json:"password_hash"`
 	PublicKeys   *[]string `json:"public_keys"` // nil: absent or null, the stored keys stay
@@ -63,6 +64,7 @@ type jsonEnrollment struct {
 	Session string `json:"session"`
 	Role    string `json:"role"`
 	Ref     string `json:"ref"`
+	Client  string `json:"client"`
 }
 
 // Identifiers are trimmed (they cannot start or end with a space) and
@@ -74,6 +76,7 @@ func (a *jsonAccount) auth() auth.ImportAccount {
 		Role:         strings.ToLower(strings.TrimSpace(a.Role)),
 		Ref:          strings.TrimSpace(a.Ref),
 		Name:         a.Name,
+		Email:        strings.TrimSpace(a.Email),
 		Password:     a.Password,
 		PasswordHash: strings.TrimSpace(a.PasswordHash),
 		Disabled:     a.Disabled,
@@ -101,6 +104,7 @@ func (e *jsonEnrollment) auth() auth.Enrollment {
 		Session: strings.TrimSpace(e.Session),
 		Role:    strings.ToLower(strings.TrimSpace(e.Role)),
 		Ref:     strings.TrimSpace(e.Ref),
+		Client:  strings.TrimSpace(e.Client),
 	}
 }
 
@@ -315,7 +319,7 @@ func (im *Import) jsonItem(kind auth.Kind, loc location, raw json.RawMessage) {
 	switch kind {
 	case auth.KindAccounts:
 		a := jsonAccount{
-			Login: str("login"), Role: str("role"), Ref: str("ref"), Name: str("name"),
+			Login: str("login"), Role: str("role"), Ref: str("ref"), Name: str("name"), Email: str("email"),
 			Password: str("password"), PasswordHash: str("password_hash"),
 			Disabled: boolean("disabled"), ExpiresAt: str("expires_at"),
 		}
@@ -334,7 +338,7 @@ func (im *Import) jsonItem(kind auth.Kind, loc location, raw json.RawMessage) {
 		}
 		im.Snapshot.Sessions = append(im.Snapshot.Sessions, s.auth())
 	case auth.KindEnrollments:
-		e := jsonEnrollment{Session: str("session"), Role: str("role"), Ref: str("ref")}
+		e := jsonEnrollment{Session: str("session"), Role: str("role"), Ref: str("ref"), Client: str("client")}
 		im.Snapshot.Enrollments = append(im.Snapshot.Enrollments, e.auth())
 	}
 	im.where[kind] = append(im.where[kind], loc)
@@ -391,6 +395,7 @@ type exportAccount struct {
 	Role       string   `json:"role"`
 	Ref        string   `json:"ref"`
 	Name       string   `json:"name"`
+	Email      string   `json:"email"`
 	PublicKeys []string `json:"public_keys"`
 	Disabled   bool     `json:"disabled"`
 	ExpiresAt  string   `json:"expires_at"`
@@ -411,6 +416,8 @@ type exportEnrollment struct {
 	Session string `json:"session"`
 	Role    string `json:"role"`
 	Ref     string `json:"ref"`
+	// Client is written for the trainees whose client is known only.
+	Client string `json:"client,omitempty"`
 }
 
 // Export writes the directory to w in the import's JSON shape, without
@@ -430,7 +437,7 @@ func Export(ctx context.Context, store *auth.Store, w io.Writer) error {
 		if keys == nil {
 			keys = []string{}
 		}
-		out.Accounts = append(out.Accounts, exportAccount{a.Login, a.Role, a.Ref, a.Name, keys, a.Disabled, a.ExpiresAt})
+		out.Accounts = append(out.Accounts, exportAccount{a.Login, a.Role, a.Ref, a.Name, a.Email, keys, a.Disabled, a.ExpiresAt})
 	}
 	for _, s := range snap.Sessions {
 		out.Sessions = append(out.Sessions, exportSession(s))

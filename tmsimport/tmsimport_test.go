@@ -287,8 +287,8 @@ func TestCSVStructureProblems(t *testing.T) {
 	cases := []struct {
 		name, accounts, want string
 	}{
-		{"empty", "", `accounts.csv: the file is empty; its first line must name the columns (login,role,ref,name,password,password_hash,public_keys,disabled,expires_at)`},
-		{"missing column", "login;name\nacme;ACME\n", `accounts.csv line 1: the column "role" is missing (the first line must name the columns: login;role;ref;name;password;password_hash;public_keys;disabled;expires_at)`},
+		{"empty", "", `accounts.csv: the file is empty; its first line must name the columns (login,role,ref,name,email,password,password_hash,public_keys,disabled,expires_at)`},
+		{"missing column", "login;name\nacme;ACME\n", `accounts.csv line 1: the column "role" is missing (the first line must name the columns: login;role;ref;name;email;password;password_hash;public_keys;disabled;expires_at)`},
 		{"bare quote", "login;role;ref;name\nacme;client;C1;12\" screens\n", `accounts.csv line 2: a value contains a double quote (") but does not start with one: put the whole value in double quotes and double the quotes inside (""); the rest of the file was not read`},
 		{"unclosed quote", "login;role;ref;name\nacme;client;C1;\"ACME\nbob;client;C2;Bob\n", `accounts.csv line 2: a value in double quotes starting on this line is not closed, or its closing quote is followed by other characters; the rest of the file was not read`},
 		{"duplicate column", "login;role;Login\n", `accounts.csv line 1: column "login" appears twice`},
@@ -319,7 +319,7 @@ func TestJSONProblems(t *testing.T) {
 }`
 	_, err := ReadJSON("directory.json", []byte(doc)).Apply(context.Background(), d.store, auth.ApplyOptions{})
 	want := []string{
-		`directory.json accounts[1] (line 4): unknown field "pasword" (the fields of accounts are login, role, ref, name, password, password_hash, public_keys, disabled, expires_at)`,
+		`directory.json accounts[1] (line 4): unknown field "pasword" (the fields of accounts are login, role, ref, name, email, password, password_hash, public_keys, disabled, expires_at)`,
 		`directory.json accounts[1] (line 4): ref must be text in double quotes, not 42`,
 		`directory.json accounts[1] (line 4): disabled must be true or false, not "yes"`,
 		`directory.json accounts[1] (line 4): ref is required for a client account`,

@@ -27,7 +27,7 @@ func (c *cli) eventsCmd() *cobra.Command {
 				return writeJSON(out, entries)
 			}
 			t := newTable(out, catalogue.HeadEventID, catalogue.HeadEventType, catalogue.HeadLogin, catalogue.HeadWebhook,
-				catalogue.HeadStatus, catalogue.HeadAttempts, catalogue.HeadCreated, catalogue.HeadNextAttempt, catalogue.HeadLastError)
+				catalogue.HeadStatus, catalogue.HeadAttempts, catalogue.HeadEventCreated, catalogue.HeadNextAttempt, catalogue.HeadLastError)
 			for _, e := range entries {
 				state, next := catalogue.EventStatePending.F(), e.NextAttempt.Local().Format(auditTime)
 				if e.State == events.StateFailed {

@@ -1,0 +1,277 @@
+package httpd
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dossierd/dossierd/catalogue"
+	"github.com/dossierd/dossierd/names"
+	"github.com/dossierd/dossierd/service"
+	"github.com/dossierd/dossierd/vfs"
+)
+
+// uploadAbandoned is how long an unfinished upload waits for its next
+// chunk before it is dropped (its temporary file removed).
+const uploadAbandoned = time.Hour
+
+// maxChunk bounds one request's body; the page sends 16 MiB.
+const maxChunk = 64 << 20
+
+// A webUpload is a file arriving in chunks (one PUT each, each under a
+// reverse proxy's body limit): one core Upload held open between them, so
+// the file is a temporary file until its last byte arrived, then
+// committed atomically like any upload. A chunk cut in the middle keeps
+// what arrived; the page asks where to continue (POST /upload again for
+// the same file: same folder, name, size and date) after a cut or a
+// reload.
+type webUpload struct {
+	id, key string
+	login   string
+	conn    *service.Conn
+	up      *service.Upload
+	size    int64
+
+	mu      sync.Mutex   // one chunk at a time
+	offset  atomic.Int64 // where the file stands: read without mu by a request that finds a chunk being written
+	touched time.Time
+	closed  bool
+}
+
+type uploads struct {
+	mu    sync.Mutex
+	byID  map[string]*webUpload
+	byKey map[string]*webUpload
+}
+
+func (us *uploads) init() {
+	us.byID = map[string]*webUpload{}
+	us.byKey = map[string]*webUpload{}
+}
+
+func (us *uploads) get(id, login string) *webUpload {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	u := us.byID[id]
+	if u == nil || u.login != login {
+		return nil
+	}
+	return u
+}
+
+func (us *uploads) forget(u *webUpload) {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	if us.byID[u.id] == u {
+		delete(us.byID, u.id)
+	}
+	if us.byKey[u.key] == u {
+		delete(us.byKey, u.key)
+	}
+}
+
+// drop discards an unfinished upload (never published, whatever the
+// upload mode).
+func (us *uploads) drop(u *webUpload) {
+	us.forget(u)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !u.closed {
+		u.closed = true
+		u.up.Drop()
+	}
+}
+
+// dropWhere drops the uploads match selects. match runs without the
+// registry's lock: a chunk being written holds its upload's lock and then
+// takes the registry's (forget), never the reverse.
+func (us *uploads) dropWhere(match func(*webUpload) bool) {
+	us.mu.Lock()
+	all := make([]*webUpload, 0, len(us.byID))
+	for _, u := range us.byID {
+		all = append(all, u)
+	}
+	us.mu.Unlock()
+	for _, u := range all {
+		if match(u) {
+			us.drop(u)
+		}
+	}
+}
+
+func (us *uploads) dropConn(c *service.Conn) {
+	us.dropWhere(func(u *webUpload) bool { return u.conn == c })
+}
+func (us *uploads) dropAll() { us.dropWhere(func(*webUpload) bool { return true }) }
+func (us *uploads) expire(before time.Time) {
+	us.dropWhere(func(u *webUpload) bool {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return u.touched.Before(before)
+	})
+}
+
+type uploadRequest struct {
+	Folder   string `json:"folder"`
+	Name     string `json:"name"`
+	Size     int64  `json:"size"`
+	Modified int64  `json:"modified"` // the file's date in the browser, ms: tells two files of one name apart
+	Replace  bool   `json:"replace"`
+}
+
+type uploadReply struct {
+	ID         string `json:"id,omitempty"`
+	Offset     int64  `json:"offset"`
+	Done       bool   `json:"done,omitempty"`
+	Exists     bool   `json:"exists,omitempty"`
+	Error      string `json:"error,omitempty"`
+	Suggestion string `json:"suggestion,omitempty"`
+}
+
+// refusal is the reply to a core error; a refused name brings its
+// suggestion, for the page's "upload as" button.
+func (s *Server) refusal(w http.ResponseWriter, err error) {
+	rep := uploadReply{Error: s.sentence(err)}
+	var ne *names.Error
+	if errors.As(err, &ne) {
+		rep.Suggestion = ne.Suggestion
+	}
+	writeJSON(w, status(err), rep)
+}
+
+// uploadStart is POST /upload: begin an upload, or find the one of the
+// same file to continue.
+func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSession, c *service.Conn) {
+	var req uploadRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil || req.Size < 0 {
+		writeJSON(w, http.StatusBadRequest, uploadReply{Error: catalogue.W("forbidden")})
+		return
+	}
+	p, ok := target(req.Folder, req.Name)
+	if !ok {
+		s.refusal(w, errInvalidName(req.Folder, req.Name, false, "upload"))
+		return
+	}
+	login := c.Account().Login
+	key := login + "\x00" + p + "\x00" + strconv.FormatInt(req.Size, 10) + "\x00" + strconv.FormatInt(req.Modified, 10)
+	s.uploads.mu.Lock()
+	u := s.uploads.byKey[key]
+	s.uploads.mu.Unlock()
+	if u != nil {
+		u.mu.Lock()
+		off, closed := u.offset.Load(), u.closed
+		u.touched = time.Now()
+		u.mu.Unlock()
+		if !closed {
+			writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
+			return
+		}
+	}
+	if fi, err := c.Probe(p); err == nil && !fi.IsDir() && !req.Replace {
+		writeJSON(w, http.StatusConflict, uploadReply{Exists: true})
+		return
+	}
+	up, err := c.Upload(p, vfs.Replace)
+	if err != nil {
+		s.refusal(w, err)
+		return
+	}
+	u = &webUpload{id: newToken(), key: key, login: login, conn: c, up: up, size: req.Size, touched: time.Now()}
+	if req.Size == 0 {
+		s.commit(w, u)
+		return
+	}
+	s.uploads.mu.Lock()
+	if old := s.uploads.byKey[key]; old != nil {
+		s.uploads.mu.Unlock()
+		s.uploads.drop(old)
+		s.uploads.mu.Lock()
+	}
+	s.uploads.byID[u.id] = u
+	s.uploads.byKey[key] = u
+	s.uploads.mu.Unlock()
+	writeJSON(w, http.StatusOK, uploadReply{ID: u.id})
+}
+
+// uploadChunk is PUT /upload/{id}?offset=N: the bytes from N on. N must be
+// where the file stands; the answer says where it stands after.
+func (s *Server) uploadChunk(w http.ResponseWriter, r *http.Request, ws *webSession, c *service.Conn) {
+	u := s.uploads.get(r.PathValue("id"), c.Account().Login)
+	if u == nil {
+		writeJSON(w, http.StatusNotFound, uploadReply{Error: catalogue.W("upload.unknown")})
+		return
+	}
+	at, err := strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
+	if !u.mu.TryLock() {
+		// Another request is writing this file (a retry racing its
+		// original): the page asks again.
+		off := u.offset.Load()
+		writeJSON(w, http.StatusConflict, uploadReply{ID: u.id, Offset: off, Error: catalogue.W("upload.offset", off)})
+		return
+	}
+	defer u.mu.Unlock()
+	if u.closed {
+		writeJSON(w, http.StatusNotFound, uploadReply{Error: catalogue.W("upload.unknown")})
+		return
+	}
+	u.touched = time.Now()
+	off := u.offset.Load()
+	if err != nil || at != off {
+		writeJSON(w, http.StatusConflict, uploadReply{ID: u.id, Offset: off, Error: catalogue.W("upload.offset", off)})
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, maxChunk)
+	if _, err := u.up.Seek(off, io.SeekStart); err != nil {
+		u.closed = true
+		s.uploads.forget(u)
+		u.up.Drop()
+		s.refusal(w, err)
+		return
+	}
+	n, err := u.up.ReadFrom(io.LimitReader(body, u.size-off))
+	off = u.offset.Add(n)
+	if err != nil {
+		if vfs.IsStorageFailure(err) {
+			// The disk or a limit refused: the upload is over.
+			u.closed = true
+			s.uploads.forget(u)
+			u.up.Drop()
+			s.refusal(w, err)
+			return
+		}
+		// The browser's side was cut: what arrived stays, and the page
+		// continues from there.
+		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
+		return
+	}
+	if off < u.size {
+		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
+		return
+	}
+	u.closed = true
+	s.uploads.forget(u)
+	s.commit(w, u)
+}
+
+// commit publishes the file once its last byte arrived.
+func (s *Server) commit(w http.ResponseWriter, u *webUpload) {
+	u.closed = true
+	if err := u.up.Close(); err != nil {
+		s.refusal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: u.size, Done: true})
+}
+
+// uploadCancel is DELETE /upload/{id}: the user gave up.
+func (s *Server) uploadCancel(w http.ResponseWriter, r *http.Request, ws *webSession, c *service.Conn) {
+	if u := s.uploads.get(r.PathValue("id"), c.Account().Login); u != nil {
+		s.uploads.drop(u)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,257 @@
+package httpd_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dossierd/dossierd/scenario"
+)
+
+// browser is a client that behaves as a browser does where it matters
+// here: a cookie jar, and Sec-Fetch-Site on its requests.
+type browser struct {
+	t    *testing.T
+	env  *scenario.Env
+	http *http.Client
+}
+
+func newBrowser(t *testing.T, env *scenario.Env) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, env: env, http: &http.Client{
+		Jar:           jar,
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return nil },
+	}}
+}
+
+func (b *browser) do(method, path string, body io.Reader, ctype string) (*http.Response, string) {
+	b.t.Helper()
+	req, err := http.NewRequest(method, b.env.WebURL()+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, string(data)
+}
+
+func (b *browser) get(path string) (*http.Response, string) { return b.do("GET", path, nil, "") }
+
+func (b *browser) post(path string, form url.Values) (*http.Response, string) {
+	return b.do("POST", path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
+}
+
+func (b *browser) login(login string) {
+	b.t.Helper()
+	resp, body := b.post("/login", url.Values{"login": {login}, "password": {b.env.Passwords[login]}})
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="listing"`) {
+		b.t.Fatalf("login %s: %d %s", login, resp.StatusCode, body)
+	}
+}
+
+func TestLoginListDownload(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	resp, body := b.get("/files/")
+	if resp.StatusCode != 401 || !strings.Contains(body, `id="login-form"`) {
+		t.Fatalf("before login: %d", resp.StatusCode)
+	}
+	for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"} {
+		if resp.Header.Get(h) == "" {
+			t.Errorf("no %s header", h)
+		}
+	}
+	resp, body = b.post("/login", url.Values{"login": {"acme"}, "password": {"wrong"}})
+	if resp.StatusCode != 401 || !strings.Contains(body, "Wrong login or password.") {
+		t.Fatalf("wrong password: %d %s", resp.StatusCode, body)
+	}
+	b.login("acme")
+	var cookie *http.Cookie
+	u, _ := url.Parse(env.WebURL())
+	for _, c := range b.http.Jar.Cookies(u) {
+		if c.Name == "dossierd_session" {
+			cookie = c
+		}
+	}
+	if cookie == nil || len(cookie.Value) < 43 {
+		t.Fatalf("session cookie %v", cookie)
+	}
+	_, body = b.get("/files/")
+	for _, want := range []string{"Mes documents", "Sessions", "FTPDOSSIERPERSO"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("root listing lacks %q", want)
+		}
+	}
+	resp, body = b.get("/files/Mes%20documents/Facture%20F2026-0042.pdf")
+	want, _ := os.ReadFile(env.Disk("clients/C0042/Facture F2026-0042.pdf"))
+	if resp.StatusCode != 200 || body != string(want) {
+		t.Fatalf("download: %d, %d bytes, want %d", resp.StatusCode, len(body), len(want))
+	}
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	if ev := env.Audited(t, "acme", "download", "/Mes documents/Facture F2026-0042.pdf"); ev.Protocol != "HTTP" || ev.Result != "ok" || ev.Bytes != int64(len(want)) {
+		t.Errorf("audit: %+v", ev)
+	}
+	// Range: the download resumes.
+	req, _ := http.NewRequest("GET", env.WebURL()+"/files/Mes%20documents/Facture%20F2026-0042.pdf", nil)
+	req.Header.Set("Range", "bytes=10-")
+	r2, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(r2.Body)
+	r2.Body.Close()
+	if r2.StatusCode != 206 || string(part) != string(want[10:]) {
+		t.Fatalf("range: %d, %d bytes", r2.StatusCode, len(part))
+	}
+	// Another client's folder, by editing the URL: 404, nothing of it.
+	resp, body = b.get("/files/Sessions/S2026-014%20SST%20Lyon/Documents/Convention%20GLOBEX%20S2026-014.pdf")
+	if resp.StatusCode != 404 || strings.Contains(body, "GLOBEX") {
+		t.Fatalf("other client's file: %d %s", resp.StatusCode, body)
+	}
+	resp, body = b.get("/files/globex-link/")
+	if resp.StatusCode != 404 {
+		t.Fatalf("symlink out: %d", resp.StatusCode)
+	}
+	// ZIP of a folder.
+	resp, body = b.get("/files/Mes%20documents/?zip")
+	if resp.StatusCode != 200 || !strings.HasPrefix(body, "PK") {
+		t.Fatalf("zip: %d", resp.StatusCode)
+	}
+}
+
+type uploadReply struct {
+	ID         string `json:"id"`
+	Offset     int64  `json:"offset"`
+	Done       bool   `json:"done"`
+	Exists     bool   `json:"exists"`
+	Error      string `json:"error"`
+	Suggestion string `json:"suggestion"`
+}
+
+func (b *browser) startUpload(folder, name string, size int64, replace bool) (int, uploadReply) {
+	b.t.Helper()
+	body, _ := json.Marshal(map[string]any{"folder": folder, "name": name, "size": size, "modified": 1, "replace": replace})
+	resp, text := b.do("POST", "/upload", bytes.NewReader(body), "application/json")
+	var rep uploadReply
+	if err := json.Unmarshal([]byte(text), &rep); err != nil {
+		b.t.Fatalf("upload start: %d %q", resp.StatusCode, text)
+	}
+	return resp.StatusCode, rep
+}
+
+func (b *browser) chunk(id string, offset int64, data []byte) (int, uploadReply) {
+	b.t.Helper()
+	resp, text := b.do("PUT", fmt.Sprintf("/upload/%s?offset=%d", id, offset), bytes.NewReader(data), "application/octet-stream")
+	var rep uploadReply
+	json.Unmarshal([]byte(text), &rep)
+	return resp.StatusCode, rep
+}
+
+func TestChunkedUpload(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	b.login("acme")
+	data := scenario.RandomData(t, 3<<20+123)
+	code, rep := b.startUpload("/Mes documents", "rapport.pdf", int64(len(data)), false)
+	if code != 200 || rep.ID == "" {
+		t.Fatalf("start: %d %+v", code, rep)
+	}
+	code, rep2 := b.chunk(rep.ID, 0, data[:1<<20])
+	if code != 200 || rep2.Offset != 1<<20 || rep2.Done {
+		t.Fatalf("chunk 1: %d %+v", code, rep2)
+	}
+	if _, err := os.Stat(env.Disk("clients/C0042/rapport.pdf")); err == nil {
+		t.Fatal("a partial upload is visible")
+	}
+	// A reload: the page asks again for the same file and continues.
+	code, rep3 := b.startUpload("/Mes documents", "rapport.pdf", int64(len(data)), false)
+	if code != 200 || rep3.ID != rep.ID || rep3.Offset != 1<<20 {
+		t.Fatalf("resume: %d %+v", code, rep3)
+	}
+	// A chunk at the wrong offset is refused with where to continue.
+	if code, r := b.chunk(rep.ID, 5, data[5:10]); code != 409 || r.Offset != 1<<20 {
+		t.Fatalf("wrong offset: %d %+v", code, r)
+	}
+	code, rep4 := b.chunk(rep.ID, 1<<20, data[1<<20:])
+	if code != 200 || !rep4.Done {
+		t.Fatalf("last chunk: %d %+v", code, rep4)
+	}
+	got, err := os.ReadFile(env.Disk("clients/C0042/rapport.pdf"))
+	if err != nil || sha256.Sum256(got) != sha256.Sum256(data) {
+		t.Fatalf("committed file differs (%v)", err)
+	}
+	// The same name again: the page is asked before replacing.
+	if code, r := b.startUpload("/Mes documents", "rapport.pdf", 10, false); code != 409 || !r.Exists {
+		t.Fatalf("existing: %d %+v", code, r)
+	}
+	// A refused name comes with its suggestion.
+	code, r := b.startUpload("/Mes documents", "Résumé d'été.pdf", 10, false)
+	if code != 422 || r.Suggestion != "Resume d ete.pdf" || !strings.Contains(r.Error, "é") {
+		t.Fatalf("refused name: %d %+v", code, r)
+	}
+	// Read-only folder.
+	if code, r := b.startUpload("/FTPDOSSIERPERSO", "x.pdf", 10, false); code != 403 || r.Error == "" {
+		t.Fatalf("read-only: %d %+v", code, r)
+	}
+}
+
+func TestCrossOriginPostRefused(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	b.login("acme")
+	req, _ := http.NewRequest("POST", env.WebURL()+"/mkdir", strings.NewReader("folder=%2FMes+documents&name=evil"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Fatalf("cross-site post: %d", resp.StatusCode)
+	}
+	if _, err := os.Stat(env.Disk("clients/C0042/evil")); err == nil {
+		t.Fatal("cross-site post created a folder")
+	}
+	resp, body := b.post("/mkdir", url.Values{"folder": {"/Mes documents"}, "name": {"Bilan"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, `Folder &#34;Bilan&#34; created.`) {
+		t.Fatalf("mkdir: %d %s", resp.StatusCode, body)
+	}
+	if fi, err := os.Stat(env.Disk("clients/C0042/Bilan")); err != nil || !fi.IsDir() {
+		t.Fatalf("mkdir: no folder on disk (%v)", err)
+	}
+}
+
+// TestAPIMounted: the REST API answers on the web bindings.
+func TestAPIMounted(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	resp, body := b.get("/api/v1/openapi.json")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"openapi"`) {
+		t.Fatalf("openapi.json: %d", resp.StatusCode)
+	}
+	resp, _ = b.get("/api/v1/accounts")
+	if resp.StatusCode != 401 || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("no key: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
