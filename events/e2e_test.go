@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -140,6 +142,23 @@ func TestEndToEnd(t *testing.T) {
 	if err := sc.Remove("/Mes documents/par-sftp.pdf"); err != nil {
 		t.Fatal(err)
 	}
+	// The API's PUT goes through the same core: one upload event, protocol API.
+	key, err := env.Daemon.Store.AddAPIKey(context.Background(), "tms", []string{"files:write"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiData := []byte("posted by the TMS")
+	req, _ := http.NewRequest(http.MethodPut, env.WebURL()+"/api/v1/files/clients/C0042/par-api.pdf", bytes.NewReader(apiData))
+	req.Header.Set("Authorization", "Bearer "+key)
+	web := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the test's own certificate
+	put, err := web.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put.Body.Close()
+	if put.StatusCode/100 != 2 {
+		t.Fatalf("API PUT: %s", put.Status)
+	}
 	bad, err := ftp.Dial(env.FTPAddr(), ftp.DialWithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +168,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	bad.Quit()
 
-	want := 8 // 3 uploads, mkdir, rename, download, delete, login_failed
+	want := 9 // 4 uploads, mkdir, rename, download, delete, login_failed
 	r.wait(want)
 	time.Sleep(300 * time.Millisecond) // nothing else comes
 	all := r.unique()
@@ -160,8 +179,8 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("event for a refused, cut or temporary file: %+v", b)
 		}
 	}
-	if len(all) != want || len(byType["upload"]) != 3 {
-		t.Fatalf("%d events (%d uploads), want %d (3): %+v", len(all), len(byType["upload"]), want, all)
+	if len(all) != want || len(byType["upload"]) != 4 {
+		t.Fatalf("%d events (%d uploads), want %d (4): %+v", len(all), len(byType["upload"]), want, all)
 	}
 	ups := map[string]events.Body{}
 	for _, b := range byType["upload"] {
@@ -180,6 +199,9 @@ func TestEndToEnd(t *testing.T) {
 	check("SFTP /Mes documents/par-sftp.pdf", "clients/C0042/par-sftp.pdf", digest(sftpData), len(sftpData), "")
 	check("FTP /Mes documents/par-ftp.pdf", "clients/C0042/par-ftp.pdf", digest(ftpData), len(ftpData), "")
 	check("SFTP /Sessions/S2026-014 SST Lyon/Documents/emargement.pdf", "sessions/S2026-014/intervenants/F0003/emargement.pdf", digest([]byte("signed")), 6, "S2026-014")
+	if b := ups["API /clients/C0042/par-api.pdf"]; b.StoragePath != "clients/C0042/par-api.pdf" || b.SHA256 != digest(apiData) || b.Login == "" {
+		t.Errorf("API upload: %+v (all: %+v)", b, ups)
+	}
 	if b := ups["SFTP /Mes documents/par-sftp.pdf"]; b.Login != "acme" || b.Role != "client" || b.Ref != "C0042" {
 		t.Errorf("identity of %+v", b)
 	}
