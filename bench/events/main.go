@@ -215,6 +215,7 @@ func run(o options) error {
 			"storage":       {"root": filepath.Join(dir, "storage")},
 			"sftpd":         {"host_keys": []string{filepath.Join(dir, "id_ed25519")}},
 			"telemetry":     {"bind_port": 0}, // the other servers of run.sh may hold the default
+			"httpd":         {"bindings": []any{}},
 		}}
 		if m != noWebhook {
 			port := ports[2]
