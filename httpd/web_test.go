@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/scenario"
 )
 
@@ -253,5 +257,42 @@ func TestAPIMounted(t *testing.T) {
 	resp, _ = b.get("/api/v1/accounts")
 	if resp.StatusCode != 401 || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("no key: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestWebUploadEvent: a chunked upload fires one upload event, after its
+// last chunk, with its final name and protocol HTTP.
+func TestWebUploadEvent(t *testing.T) {
+	got := make(chan map[string]any, 10)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		json.NewDecoder(r.Body).Decode(&ev)
+		got <- ev
+	}))
+	defer recv.Close()
+	env := scenario.Start(t, func(c *config.Config) {
+		c.Events.Webhooks = []config.Webhook{{URL: recv.URL, Secret: "0123456789abcdef", Events: []string{"upload"}}}
+	})
+	b := newBrowser(t, env)
+	b.login("acme")
+	data := scenario.RandomData(t, 2<<20)
+	_, rep := b.startUpload("/Mes documents", "bilan.pdf", int64(len(data)), false)
+	b.chunk(rep.ID, 0, data[:1<<20])
+	select {
+	case ev := <-got:
+		t.Fatalf("event before the last chunk: %v", ev)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if code, r := b.chunk(rep.ID, 1<<20, data[1<<20:]); code != 200 || !r.Done {
+		t.Fatalf("last chunk: %d %+v", code, r)
+	}
+	sum := sha256.Sum256(data)
+	select {
+	case ev := <-got:
+		if ev["protocol"] != "HTTP" || ev["path"] != "/Mes documents/bilan.pdf" || ev["sha256"] != hex.EncodeToString(sum[:]) {
+			t.Fatalf("event %v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no upload event")
 	}
 }
