@@ -7,12 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -241,25 +239,6 @@ func (p *tab) waitFor(js string, timeout time.Duration) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(timeout))); err != nil {
 		p.t.Fatalf("waiting for %s: %v (page %s)", js, err, p.location())
 	}
-}
-
-// responses records the statuses of the page's requests, by URL path.
-func (p *tab) responses() func() map[string][]int64 {
-	got := map[string][]int64{}
-	ch := make(chan map[string][]int64)
-	ctx, cancel := context.WithCancel(p.ctx)
-	events := chromedp.Events(ctx, network.ResponseReceived)
-	go func() {
-		for ev, err := range events {
-			if err != nil {
-				break
-			}
-			u := strings.TrimPrefix(ev.Response.URL, p.base)
-			got[u] = append(got[u], ev.Response.Status)
-		}
-		ch <- got
-	}()
-	return func() map[string][]int64 { cancel(); return <-ch }
 }
 
 // shot saves a screenshot of the viewport as name.png in the folder

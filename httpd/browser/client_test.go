@@ -78,7 +78,7 @@ func TestClientDay(t *testing.T) {
 	local := t.TempDir()
 	small := writeRandom(t, filepath.Join(local, "programme.pdf"), 200<<10)
 	big := writeRandom(t, filepath.Join(local, "rapport.pdf"), 40<<20+5) // three chunks of the page's 16 MiB
-	watchProgress(p)
+	watchUploads(p)
 	p.do(chromedp.SetUploadFiles(chromedp.ID("files"), []string{small, big}))
 	p.waitFor(`document.querySelectorAll("#queue li.done").length === 2`, 60*time.Second)
 	for _, name := range []string{"programme.pdf", "rapport.pdf"} {
@@ -211,20 +211,6 @@ func TestOtherClientByURL(t *testing.T) {
 	if entries, _ := os.ReadDir(p.downloads); len(entries) != 0 {
 		t.Errorf("%d files downloaded", len(entries))
 	}
-}
-
-// watchProgress records, every few milliseconds, each upload bar's value
-// in window.dossierdSeen[name] (DevTools' evaluation is not bound by the
-// page's Content-Security-Policy).
-func watchProgress(p *tab) {
-	p.t.Helper()
-	eval[chromedp.Void](p, `window.dossierdSeen = {}; setInterval(function () {
-		document.querySelectorAll("#queue li").forEach(function (li) {
-			var seen = window.dossierdSeen[li.dataset.name] = window.dossierdSeen[li.dataset.name] || [];
-			var v = li.querySelector("progress").value;
-			if (seen[seen.length - 1] !== v) seen.push(v);
-		});
-	}, 5); 0`)
 }
 
 func hasBetween(values []int, lo, hi int) bool {
