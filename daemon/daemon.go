@@ -241,6 +241,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 	return d, nil
 }
 
+// Logger is the daemon's log (a restarted daemon in tests keeps it).
+func (d *Daemon) Logger() *slog.Logger { return d.log }
+
 // logCertificates logs the fingerprint of each certificate the FTP
 // bindings use (ftpd.New has loaded or generated them), for users to
 // compare with what FileZilla shows.

@@ -9,6 +9,7 @@ import (
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/ftpd"
 	"github.com/dossierd/dossierd/httpd"
+	"github.com/dossierd/dossierd/mailer"
 	"github.com/dossierd/dossierd/vfs"
 )
 
@@ -40,7 +41,8 @@ func (d *Daemon) newWeb(cfg *config.Config) error {
 		TreeLabels:        vfs.Labels{Personal: l.Personal, Sessions: l.Sessions, Documents: l.Documents, Common: l.Common},
 		PasswordMinLength: cfg.HTTPD.PasswordMinLength,
 		SessionLifetime:   time.Duration(cfg.HTTPD.SessionLifetime) * time.Hour,
-		LinkBase:          cfg.HTTPD.BaseURL, // TODO(merge directory): LinkBase()
+		LinkBase:          cfg.HTTPD.LinkBase(),
+		Mailer:            mailer.New(cfg.SMTP, d.log),
 		Logger:            d.log,
 	}, d.Service, d.Store)
 	if err != nil {

@@ -118,6 +118,11 @@ func (s *Server) files(w http.ResponseWriter, r *http.Request, ws *webSession, c
 		http.Redirect(w, r, fileURL(p, true), http.StatusMovedPermanently)
 	case fi.IsDir():
 		s.folder(w, r, ws, c, p, fi)
+	case r.Method == http.MethodHead:
+		// What a download would say, without opening (and auditing) one.
+		attachment(w, path.Base(p))
+		w.Header().Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
+		w.Header().Set("Last-Modified", fi.ModTime().UTC().Format(http.TimeFormat))
 	default:
 		s.download(w, r, c, p)
 	}
@@ -129,15 +134,6 @@ func (s *Server) folder(w http.ResponseWriter, r *http.Request, ws *webSession, 
 		s.notFound(w, r, nil)
 		return
 	}
-	slices.SortFunc(list, func(a, b *vfs.FileInfo) int {
-		if a.IsDir() != b.IsDir() {
-			if a.IsDir() {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(strings.ToLower(a.Name()), strings.ToLower(b.Name()))
-	})
 	name := path.Base(p)
 	if p == "/" {
 		name = catalogue.W("nav.files")
@@ -288,6 +284,9 @@ func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, ws *webSess
 		ws.flash = done
 	}
 	ws.mu.Unlock()
+	if fi, err := c.Probe(folder); err != nil || !fi.IsDir() {
+		folder = "/" // the page of a folder that is not one would say nothing of what happened
+	}
 	http.Redirect(w, r, fileURL(folder, true), http.StatusSeeOther)
 }
 
@@ -304,7 +303,12 @@ func (s *Server) mkdir(w http.ResponseWriter, r *http.Request, ws *webSession, c
 func (s *Server) rename(w http.ResponseWriter, r *http.Request, ws *webSession, c *service.Conn) {
 	folder, from, to := r.PostFormValue("folder"), r.PostFormValue("from"), strings.TrimSpace(r.PostFormValue("to"))
 	src, ok1 := target(folder, from)
-	dst, ok2 := target(folder, to)
+	// A new name stays in the folder; a path ("/Mes documents/2026/x.pdf")
+	// moves the file there.
+	dst, ok2 := path.Clean(to), strings.HasPrefix(to, "/")
+	if !ok2 {
+		dst, ok2 = target(folder, to)
+	}
 	err := errInvalidName(folder, to, ok1 && ok2, "rename to")
 	if ok1 && ok2 && src != dst {
 		err = c.Rename(src, dst, false)

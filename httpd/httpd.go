@@ -79,6 +79,7 @@ type Server struct {
 	wg           sync.WaitGroup
 	stopSweep    chan struct{}
 	stopOnce     sync.Once
+	resets       resetLog
 }
 
 // New makes the server; Listen binds it.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dossierd/dossierd/catalogue"
@@ -36,8 +37,8 @@ type webUpload struct {
 	up      *service.Upload
 	size    int64
 
-	mu      sync.Mutex // one chunk at a time
-	offset  int64
+	mu      sync.Mutex   // one chunk at a time
+	offset  atomic.Int64 // where the file stands: read without mu by a request that finds a chunk being written
 	touched time.Time
 	closed  bool
 }
@@ -163,7 +164,7 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 	s.uploads.mu.Unlock()
 	if u != nil {
 		u.mu.Lock()
-		off, closed := u.offset, u.closed
+		off, closed := u.offset.Load(), u.closed
 		u.touched = time.Now()
 		u.mu.Unlock()
 		if !closed {
@@ -209,7 +210,8 @@ func (s *Server) uploadChunk(w http.ResponseWriter, r *http.Request, ws *webSess
 	if !u.mu.TryLock() {
 		// Another request is writing this file (a retry racing its
 		// original): the page asks again.
-		writeJSON(w, http.StatusConflict, uploadReply{ID: u.id, Offset: -1, Error: catalogue.W("upload.offset", -1)})
+		off := u.offset.Load()
+		writeJSON(w, http.StatusConflict, uploadReply{ID: u.id, Offset: off, Error: catalogue.W("upload.offset", off)})
 		return
 	}
 	defer u.mu.Unlock()
@@ -218,20 +220,21 @@ func (s *Server) uploadChunk(w http.ResponseWriter, r *http.Request, ws *webSess
 		return
 	}
 	u.touched = time.Now()
-	if err != nil || at != u.offset {
-		writeJSON(w, http.StatusConflict, uploadReply{ID: u.id, Offset: u.offset, Error: catalogue.W("upload.offset", u.offset)})
+	off := u.offset.Load()
+	if err != nil || at != off {
+		writeJSON(w, http.StatusConflict, uploadReply{ID: u.id, Offset: off, Error: catalogue.W("upload.offset", off)})
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, maxChunk)
-	if _, err := u.up.Seek(u.offset, io.SeekStart); err != nil {
+	if _, err := u.up.Seek(off, io.SeekStart); err != nil {
 		u.closed = true
 		s.uploads.forget(u)
 		u.up.Drop()
 		s.refusal(w, err)
 		return
 	}
-	n, err := u.up.ReadFrom(io.LimitReader(body, u.size-u.offset))
-	u.offset += n
+	n, err := u.up.ReadFrom(io.LimitReader(body, u.size-off))
+	off = u.offset.Add(n)
 	if err != nil {
 		if vfs.IsStorageFailure(err) {
 			// The disk or a limit refused: the upload is over.
@@ -242,12 +245,12 @@ func (s *Server) uploadChunk(w http.ResponseWriter, r *http.Request, ws *webSess
 			return
 		}
 		// The browser's side was cut: what arrived stays, and the page
-		// continues from u.offset.
-		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: u.offset})
+		// continues from there.
+		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
 		return
 	}
-	if u.offset < u.size {
-		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: u.offset})
+	if off < u.size {
+		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
 		return
 	}
 	u.closed = true

@@ -108,6 +108,9 @@ func TestLoginListDownload(t *testing.T) {
 	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") {
 		t.Errorf("Content-Disposition %q", cd)
 	}
+	if ev := env.Audited(t, "acme", "download", "/Mes documents/Facture F2026-0042.pdf"); ev.Protocol != "HTTP" || ev.Result != "ok" || ev.Bytes != int64(len(want)) {
+		t.Errorf("audit: %+v", ev)
+	}
 	// Range: the download resumes.
 	req, _ := http.NewRequest("GET", env.WebURL()+"/files/Mes%20documents/Facture%20F2026-0042.pdf", nil)
 	req.Header.Set("Range", "bytes=10-")

@@ -98,6 +98,27 @@ func StartLogging(t testing.TB, mutate func(*config.Config), h slog.Handler) *En
 	return e
 }
 
+// Restart stops the daemon and starts another on the same folders and
+// configuration (new ports: tests bind port 0), as an administrator's
+// restart does; the demo directory is not loaded again.
+func (e *Env) Restart(t testing.TB) *Env {
+	t.Helper()
+	e.Stop()
+	d, err := daemon.New(e.Config, e.Daemon.Logger())
+	if err != nil {
+		t.Fatalf("daemon restart: %v", err)
+	}
+	n := &Env{Dir: e.Dir, Config: e.Config, Daemon: d, Passwords: e.Passwords, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stop = cancel
+	go func() {
+		defer close(n.done)
+		d.Run(ctx)
+	}()
+	t.Cleanup(n.Stop)
+	return n
+}
+
 // Stop shuts the daemon down and waits for it (idempotent).
 func (e *Env) Stop() {
 	e.stop()

@@ -41,6 +41,12 @@ type Client interface {
 	Close() error
 }
 
+// Skipper is a Client that cannot express some steps (a browser cannot
+// send a name that is not UTF-8): Skip says why, "" for the others.
+type Skipper interface {
+	Skip(s Step) string
+}
+
 // Dialer logs in over one protocol.
 type Dialer func(t testing.TB, env *Env, login, password string) Client
 
@@ -184,6 +190,11 @@ func Run(t *testing.T, env *Env, dial Dialer) {
 			if c == nil {
 				c = dial(t, env, s.Login, env.Passwords[s.Login])
 				clients[s.Login] = c
+			}
+			if sk, ok := c.(Skipper); ok {
+				if why := sk.Skip(s); why != "" {
+					t.Skip(why)
+				}
 			}
 			runStep(t, env, c, s)
 		})

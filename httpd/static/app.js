@@ -145,8 +145,12 @@
           job.ui.state.textContent = words.done;
           job.ui.li.classList.add("done");
           ok();
-        } else if (xhr.status === 200 || xhr.status === 409) {
+        } else if (xhr.status === 200) {
           send(job, id, j.offset, 0).then(ok, fail);
+        } else if (xhr.status === 409 && typeof j.offset === "number") {
+          // Another request of ours still writes (a retry raced its
+          // original): continue where the server stands, in a moment.
+          setTimeout(function () { send(job, id, j.offset, tries).then(ok, fail); }, 500);
         } else {
           refused(job, j);
           ok();
