@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/dossierd/dossierd/catalogue"
@@ -73,16 +74,32 @@ func TestInvitationLink(t *testing.T) {
 	}
 }
 
-// sftpLogin tells whether login and password open an SSH session.
+// sftpLogin tells whether login and password open an SFTP session, and
+// that the session lists the login's tree.
 func sftpLogin(t *testing.T, env *scenario.Env, login, password string) bool {
 	t.Helper()
-	c, err := ssh.Dial("tcp", env.SFTPAddr(), &ssh.ClientConfig{
+	conn, err := ssh.Dial("tcp", env.SFTPAddr(), &ssh.ClientConfig{
 		User: login, Auth: []ssh.AuthMethod{ssh.Password(password)},
 		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
 	})
 	if err != nil {
 		return false
 	}
-	c.Close()
-	return true
+	defer conn.Close()
+	c, err := sftp.NewClient(conn)
+	if err != nil {
+		t.Fatalf("sftp: %v", err)
+	}
+	defer c.Close()
+	root, err := c.ReadDir("/")
+	if err != nil {
+		t.Fatalf("sftp: listing /: %v", err)
+	}
+	for _, e := range root {
+		if e.Name() == "Sessions" {
+			return true
+		}
+	}
+	t.Fatalf("sftp: / of %s has no Sessions folder", login)
+	return false
 }

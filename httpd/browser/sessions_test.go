@@ -52,9 +52,7 @@ func TestMySessions(t *testing.T) {
 	})
 
 	t.Run("client", func(t *testing.T) {
-		p := newTab(t, env.WebURL())
-		p.login("acme", env.Passwords["acme"])
-		p.open("/sessions")
+		p := sessionsPage(t, env, "acme")
 		card := p.text(session)
 		if !strings.Contains(card, "Participants que vous avez inscrits") || !strings.Contains(card, "Jeanne Dupont") {
 			t.Errorf("ACME does not see the trainee it sent:\n%s", card)
@@ -66,9 +64,7 @@ func TestMySessions(t *testing.T) {
 	})
 
 	t.Run("other client", func(t *testing.T) {
-		p := newTab(t, env.WebURL())
-		p.login("globex", env.Passwords["globex"])
-		p.open("/sessions")
+		p := sessionsPage(t, env, "globex")
 		card := p.text(session)
 		if strings.Contains(card, "Jeanne Dupont") || !strings.Contains(card, "Aucun participant.") {
 			t.Errorf("GLOBEX sees a trainee ACME sent:\n%s", card)
@@ -76,13 +72,20 @@ func TestMySessions(t *testing.T) {
 	})
 
 	t.Run("trainer", func(t *testing.T) {
-		p := newTab(t, env.WebURL())
-		p.login("fmartin", env.Passwords["fmartin"])
-		p.open("/sessions")
+		p := sessionsPage(t, env, "fmartin")
 		card := p.text(session)
 		if !strings.Contains(card, "Participants") || !strings.Contains(card, "Jeanne Dupont") || !strings.Contains(card, "(C0042)") {
 			t.Errorf("the trainer does not see the participants:\n%s", card)
 		}
 		p.shot("sessions-trainer")
 	})
+}
+
+// sessionsPage logs login in and opens "Mes sessions".
+func sessionsPage(t *testing.T, env *scenario.Env, login string) *tab {
+	t.Helper()
+	p := newTab(t, env.WebURL())
+	p.login(login, env.Passwords[login])
+	p.open("/sessions")
+	return p
 }
