@@ -90,6 +90,12 @@ func TestClientDay(t *testing.T) {
 			t.Errorf("%s: progress %d at the end", name, v)
 		}
 	}
+	// The sizes read as the listing writes them (French decimal comma).
+	for name, want := range map[string]string{"programme.pdf": "programme.pdf (200,0 Ko)", "rapport.pdf": "rapport.pdf (40,0 Mo)"} {
+		if got := p.text(`#queue li[data-name="` + name + `"] .upload-name`); got != want {
+			t.Errorf("queue label %q, want %q", got, want)
+		}
+	}
 	// The bar of the big file moved through values between 0 and 100 (the
 	// page updates it as each chunk's bytes leave).
 	seen := eval[[]int](p, `window.dossierdSeen["rapport.pdf"] || []`)
