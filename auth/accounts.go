@@ -160,10 +160,52 @@ func (s *Store) SetPassword(ctx context.Context, login, password string) error {
 // SetEmail sets the address the account's invitation links are sent to;
 // "" leaves it without one.
 func (s *Store) SetEmail(ctx context.Context, login, email string) error {
-	if err := validateEmail("email", email); err != nil {
-		return err
+	return s.ChangeAccount(ctx, login, AccountChanges{Email: &email})
+}
+
+// AccountChanges are the details ChangeAccount sets; nil leaves one as it
+// is, "" clears it.
+type AccountChanges struct {
+	Name, Email, ExpiresAt *string
+}
+
+// ChangeAccount sets some details of an account in one statement. Unlike
+// UpdateAccount (read, change, write back), it cannot put back a password
+// or keys that changed in between.
+func (s *Store) ChangeAccount(ctx context.Context, login string, ch AccountChanges) error {
+	var cols []string
+	var args []any
+	for _, c := range []struct {
+		column string
+		value  *string
+		check  func(field, value string) error
+		field  string
+	}{
+		{"name", ch.Name, validateText, "name"},
+		{"email", ch.Email, validateEmail, "email"},
+		{"expires_at", ch.ExpiresAt, validateDate, "expiry date"},
+	} {
+		if c.value == nil {
+			continue
+		}
+		if err := c.check(c.field, *c.value); err != nil {
+			return err
+		}
+		cols = append(cols, c.column+" = ?")
+		args = append(args, *c.value)
 	}
-	return s.setColumn(ctx, login, "email", email)
+	if len(cols) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		// The columns are ours, never user input.
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET `+strings.Join(cols, ", ")+`, updated_at = ? WHERE login = ?`,
+			append(args, timestamp(s.now()), login)...)
+		if err != nil {
+			return dbError(err)
+		}
+		return oneAccount(res, login)
+	})
 }
 
 // SetDisabled disables or re-enables an account.
@@ -179,13 +221,19 @@ func (s *Store) setColumn(ctx context.Context, login, column string, value any) 
 		if err != nil {
 			return dbError(err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return dbError(err)
-		} else if n == 0 {
-			return notFound(catalogue.NoAccount, login)
-		}
-		return nil
+		return oneAccount(res, login)
 	})
+}
+
+// oneAccount fails with ErrNotFound when an update of login's row found
+// none.
+func oneAccount(res sql.Result, login string) error {
+	if n, err := res.RowsAffected(); err != nil {
+		return dbError(err)
+	} else if n == 0 {
+		return notFound(catalogue.NoAccount, login)
+	}
+	return nil
 }
 
 // DeleteAccount deletes an account. If no other account has its role and

@@ -208,3 +208,30 @@ func TestOldInvitationsPruned(t *testing.T) {
 		t.Errorf("a link expired long ago is still stored (%d, %v)", n, err)
 	}
 }
+
+// TestInvitationSentencesInFrench: what the person who opens a dead link
+// reads by default.
+func TestInvitationSentencesInFrench(t *testing.T) {
+	inFrench(t)
+	ctx := context.Background()
+	s := newStore(t, Options{})
+	mustAddAccount(t, s, "jdupont", domain.RoleTrainee, "T1")
+	old, _, _ := s.CreateInvitation(ctx, "jdupont", time.Hour)
+	tok, exp, _ := s.CreateInvitation(ctx, "jdupont", time.Hour)
+	check := func(tok, want string) {
+		t.Helper()
+		if _, err := s.CheckInvitation(ctx, tok); err == nil || err.Error() != want {
+			t.Errorf("%v, want %q", err, want)
+		}
+	}
+	check("nope", "Ce lien n'est pas valable. Vérifiez que vous avez ouvert l'adresse entière reçue par courriel ; sinon, demandez un nouveau lien à votre organisme de formation.")
+	check(old, "Un lien plus récent vous a été envoyé : celui-ci ne sert plus. Ouvrez le dernier lien reçu.")
+	now := time.Now()
+	s.now = func() time.Time { return now.Add(2 * time.Hour) }
+	check(tok, "Ce lien a expiré le "+exp.Local().Format("02/01/2006 à 15:04")+" ; demandez un nouveau lien (« Mot de passe oublié » sur la page de connexion, ou votre organisme de formation).")
+	s.now = time.Now
+	if _, err := s.RedeemInvitation(ctx, tok, "un mot de passe assez long"); err != nil {
+		t.Fatal(err)
+	}
+	check(tok, "Ce lien a déjà servi : un mot de passe a été choisi avec lui. Connectez-vous avec ce mot de passe ; si vous l'avez oublié, demandez un nouveau lien.")
+}

@@ -42,6 +42,8 @@ var (
 	AccountSetNone  = T{"rien à changer : donnez --email, --name ou --expires", "nothing to change: give --email, --name or --expires"}
 	AccountSetDone  = T{"compte %q modifié", "account %q changed"}
 	HeadEmail       = T{"ADRESSE ÉLECTRONIQUE", "EMAIL"}
+	// dossierd enroll SESSION trainee REF --client REF.
+	EnrolledFor = T{"%s %s inscrit à %s, envoyé par le client %s", "%s %s enrolled in %s, sent by client %s"}
 )
 
 // The mails (package mailer): plain text. The link is alone on its line,
@@ -67,5 +69,6 @@ var (
 	MailClearAuth     = T{"smtp.encryption vaut 0 et smtp.user est renseigné : le mot de passe du relais %s passerait en clair ; choisissez smtp.encryption 2 (STARTTLS) ou 1 (TLS)", "smtp.encryption is 0 and smtp.user is set: the password for relay %s would cross the network in clear; choose smtp.encryption 2 (STARTTLS) or 1 (TLS)"}
 	MailNoSTARTTLS    = T{"le relais %s ne propose pas STARTTLS, que smtp.encryption 2 exige ; rien n'a été envoyé", "relay %s does not offer STARTTLS, which smtp.encryption 2 requires; nothing was sent"}
 	MailNoAuth        = T{"le relais %s ne propose pas d'authentification (AUTH), que smtp.user demande", "relay %s offers no authentication (AUTH), which smtp.user asks for"}
+	MailTimeout       = T{"pas de réponse en %v (%w)", "no answer within %v (%w)"}
 	MailRelay         = T{"relais de messagerie %s : %w", "mail relay %s: %w"}
 )

@@ -63,6 +63,17 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, ws *webSes
 		s.message(w, http.StatusInternalServerError, view{Heading: catalogue.W("error")}, "/")
 		return
 	}
+	// A trainer reads which company sent each trainee by its name.
+	clients := map[string]string{}
+	if a.Role == domain.RoleTrainer {
+		if all, err := s.store.Accounts(r.Context()); err == nil {
+			for _, acc := range all {
+				if acc.Role == domain.RoleClient && acc.Name != "" {
+					clients[acc.Ref] = acc.Name
+				}
+			}
+		}
+	}
 	var out []sessionView
 	for _, se := range list {
 		sv := sessionView{Code: se.Code, Title: se.Title, Dates: dates(se.StartsOn, se.EndsOn),
@@ -75,6 +86,9 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, ws *webSes
 			sv.ShowPeople, sv.PeopleHeading = true, catalogue.W("sessions.people")
 			for _, p := range people {
 				if a.Role == domain.RoleTrainer {
+					if name, ok := clients[p.Client]; ok {
+						p.Client = name
+					}
 					sv.People = append(sv.People, p)
 				} else if p.Client == a.Ref {
 					p.Client = "" // the client itself: no need to say

@@ -211,3 +211,36 @@ func TestForgotPasswordByMail(t *testing.T) {
 		t.Fatal("the new password does not open SFTP")
 	}
 }
+
+// TestMySessions: each role sees its sessions with title and dates; a
+// client the trainees it sent, a trainer every trainee (and who sent
+// them), a trainee nobody.
+func TestMySessions(t *testing.T) {
+	env := scenario.Start(t, nil)
+	for _, tt := range []struct {
+		login     string
+		want, not []string
+	}{
+		{"acme", []string{"S2026-014", "S2026-021", "Jeanne Dupont"}, []string{"Karim Benali"}},
+		{"globex", []string{"S2026-014", "Karim Benali"}, []string{"Jeanne Dupont", "S2026-021"}},
+		{"fmartin", []string{"S2026-014", "S2026-021", "Jeanne Dupont", "Karim Benali", "ACME SARL", "GLOBEX SAS"}, nil},
+		{"jdupont", []string{"S2026-014"}, []string{"Karim Benali", "Jeanne Dupont", "Participants"}},
+	} {
+		b := newBrowser(t, env)
+		b.login(tt.login)
+		resp, body := b.get("/sessions")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", tt.login, resp.StatusCode)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: Mes sessions lacks %q", tt.login, w)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(body, w) {
+				t.Errorf("%s: Mes sessions shows %q", tt.login, w)
+			}
+		}
+	}
+}

@@ -108,13 +108,20 @@ func (m *Mailer) send(ctx context.Context, kind string, rcpt mail.Address, subje
 type ownError struct{ error }
 
 // deliver speaks SMTP with the relay: one connection, one mail.
-func (m *Mailer) deliver(ctx context.Context, relay, from, to string, msg []byte) error {
+func (m *Mailer) deliver(ctx context.Context, relay, from, to string, msg []byte) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
+	defer func() {
+		// Past the deadline the connection was closed under the protocol:
+		// what failed then ("use of closed network connection") says less
+		// than the wait.
+		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = catalogue.Errorf(catalogue.MailTimeout, m.timeout, ctx.Err())
+		}
+	}()
 	tlsConfig := &tls.Config{ServerName: m.cfg.Host, RootCAs: m.roots, MinVersion: tls.VersionTLS12}
 	dialer := &net.Dialer{}
 	var conn net.Conn
-	var err error
 	if m.cfg.Encryption == EncryptionTLS {
 		conn, err = (&tls.Dialer{NetDialer: dialer, Config: tlsConfig}).DialContext(ctx, "tcp", relay)
 	} else {

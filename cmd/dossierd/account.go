@@ -37,7 +37,7 @@ func readPassword(cmd *cobra.Command, flag string, fromStdin bool) (string, erro
 
 func (c *cli) accountCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "account", Short: "manage accounts"}
-	cmd.AddCommand(c.accountAdd(), c.accountPasswd(), c.accountSet("disable", true), c.accountSet("enable", false), c.accountDelete(), c.accountList())
+	cmd.AddCommand(c.accountAdd(), c.accountPasswd(), c.accountSet(), c.accountInvite(), c.accountEnable("disable", true), c.accountEnable("enable", false), c.accountDelete(), c.accountList())
 	return cmd
 }
 
@@ -46,7 +46,7 @@ func (c *cli) accountAdd() *cobra.Command {
 	var password, key string
 	var stdin bool
 	cmd := &cobra.Command{
-		Use:   "add LOGIN --role client|trainee|trainer|staff [--ref REF] [--name NAME] [--password PW | --password-stdin] [--public-key KEY] [--expires YYYY-MM-DD]",
+		Use:   "add LOGIN --role client|trainee|trainer|staff [--ref REF] [--name NAME] [--email ADDR] [--password PW | --password-stdin] [--public-key KEY] [--expires YYYY-MM-DD]",
 		Short: "create an account (and its exchange folder)",
 		Args:  cobra.ExactArgs(1),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
@@ -73,6 +73,7 @@ func (c *cli) accountAdd() *cobra.Command {
 	f.StringVar(&a.Role, "role", "", "client, trainee, trainer or staff")
 	f.StringVar(&a.Ref, "ref", "", "TMS code of the client, trainee or trainer (empty for staff)")
 	f.StringVar(&a.Name, "name", "", "display name")
+	f.StringVar(&a.Email, "email", "", "email address, where invitation links are sent")
 	f.StringVar(&password, "password", "", "password (hashed with argon2id)")
 	f.BoolVar(&stdin, "password-stdin", false, "read the password from the first line of standard input")
 	f.StringVar(&key, "public-key", "", "SSH public key, as an authorized_keys line")
@@ -107,7 +108,7 @@ func (c *cli) accountPasswd() *cobra.Command {
 	return cmd
 }
 
-func (c *cli) accountSet(verb string, disabled bool) *cobra.Command {
+func (c *cli) accountEnable(verb string, disabled bool) *cobra.Command {
 	return &cobra.Command{
 		Use:   verb + " LOGIN",
 		Short: verb + " an account",
@@ -147,6 +148,7 @@ type accountJSON struct {
 	Role        string   `json:"role"`
 	Ref         string   `json:"ref"`
 	Name        string   `json:"name"`
+	Email       string   `json:"email"`
 	PublicKeys  []string `json:"public_keys"`
 	Disabled    bool     `json:"disabled"`
 	ExpiresAt   string   `json:"expires_at"`
@@ -172,21 +174,56 @@ func (c *cli) accountList() *cobra.Command {
 					if keys == nil {
 						keys = []string{}
 					}
-					list = append(list, accountJSON{a.Login, a.Role, a.Ref, a.Name, keys, a.Disabled, a.ExpiresAt, a.PasswordHash != ""})
+					list = append(list, accountJSON{a.Login, a.Role, a.Ref, a.Name, a.Email, keys, a.Disabled, a.ExpiresAt, a.PasswordHash != ""})
 				}
 				return writeJSON(out, list)
 			}
-			t := newTable(out, catalogue.HeadLogin, catalogue.HeadRole, catalogue.HeadRef, catalogue.HeadName, catalogue.HeadStatus, catalogue.HeadExpires)
+			t := newTable(out, catalogue.HeadLogin, catalogue.HeadRole, catalogue.HeadRef, catalogue.HeadName, catalogue.HeadStatus, catalogue.HeadExpires, catalogue.HeadEmail)
 			for _, a := range accts {
 				status := catalogue.StatusEnabled
 				if a.Disabled {
 					status = catalogue.StatusDisabled
 				}
-				t.row(a.Login, a.Role, a.Ref, a.Name, status, a.ExpiresAt)
+				t.row(a.Login, a.Role, a.Ref, a.Name, status, a.ExpiresAt, a.Email)
 			}
 			return t.flush()
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (c *cli) accountSet() *cobra.Command {
+	var email, name, expires string
+	cmd := &cobra.Command{
+		Use:   "set LOGIN [--email ADDR] [--name NAME] [--expires YYYY-MM-DD]",
+		Short: "change an account's email address, display name or expiry date (\"\" clears)",
+		Args:  cobra.ExactArgs(1),
+		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
+			var ch auth.AccountChanges
+			f := cmd.Flags()
+			for _, v := range []struct {
+				flag  string
+				value *string
+				to    **string
+			}{{"email", &email, &ch.Email}, {"name", &name, &ch.Name}, {"expires", &expires, &ch.ExpiresAt}} {
+				if f.Changed(v.flag) {
+					*v.to = v.value
+				}
+			}
+			if ch == (auth.AccountChanges{}) {
+				return catalogue.Error(catalogue.AccountSetNone)
+			}
+			if err := d.Store.ChangeAccount(cmd.Context(), args[0], ch); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), catalogue.AccountSetDone.F(args[0]))
+			return nil
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&email, "email", "", "email address, where invitation links are sent")
+	f.StringVar(&name, "name", "", "display name")
+	f.StringVar(&expires, "expires", "", "last day the account may log in (YYYY-MM-DD)")
 	return cmd
 }

@@ -14,9 +14,16 @@ import (
 // test works on the same database and storage, as scripts do.
 func cliEnv(t *testing.T) (run func(args ...string) (string, error), storage string) {
 	t.Helper()
+	return cliEnvConfig(t, `{"sftpd": {"bindings": []}, "ftpd": {"bindings": []}}`)
+}
+
+// cliEnvConfig is cliEnv with the configuration file's text; storage is
+// in data/storage and the database in data/dossierd.db beside it.
+func cliEnvConfig(t *testing.T, config string) (run func(args ...string) (string, error), storage string) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "sftpgo.json")
-	if err := os.WriteFile(cfg, []byte(`{"sftpd": {"bindings": []}, "ftpd": {"bindings": []}}`), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return func(args ...string) (string, error) {

@@ -99,7 +99,7 @@ func TestImportAndExportCommands(t *testing.T) {
 	db := filepath.Join(dir, "data", "dossierd.db")
 
 	out, err := importCLI(t, "--config", cfg, "import", demoDirectory)
-	if err != nil || out != "comptes : 5 ajoutés ; sessions : 2 ajoutées ; inscriptions : 6 ajoutées\n" {
+	if err != nil || out != "comptes : 6 ajoutés ; sessions : 2 ajoutées ; inscriptions : 7 ajoutées\n" {
 		t.Fatalf("first import: %q, %v", out, err)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "data", "storage", "sessions", "S2026-014", "stagiaires", "T0107")); err != nil || !fi.IsDir() {
@@ -107,7 +107,7 @@ func TestImportAndExportCommands(t *testing.T) {
 	}
 	gen := importGeneration(t, db)
 	out, err = importCLI(t, "--config", cfg, "import", demoDirectory)
-	if err != nil || out != "rien n'a changé : 5 comptes, 2 sessions, 6 inscriptions déjà à jour\n" {
+	if err != nil || out != "rien n'a changé : 6 comptes, 2 sessions, 7 inscriptions déjà à jour\n" {
 		t.Errorf("second import: %q, %v", out, err)
 	}
 	if g := importGeneration(t, db); g != gen {
@@ -119,7 +119,7 @@ func TestImportAndExportCommands(t *testing.T) {
 	out, err = importCLI(t, "--config", cfg, "import", "--dry-run", edited)
 	want := "compte      désactivé acme\n" +
 		"inscription ajoutée   S2026-021 trainee T0107\n" +
-		"simulation, rien n'a été écrit : comptes : 1 désactivé, 4 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 6 inchangées\n"
+		"simulation, rien n'a été écrit : comptes : 1 désactivé, 5 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 7 inchangées\n"
 	if err != nil || out != want {
 		t.Errorf("dry run:\n%s%v\nwant\n%s", out, err, want)
 	}
@@ -175,7 +175,7 @@ func TestImportAndExportCommands(t *testing.T) {
 
 	// The edited file for real.
 	out, err = importCLI(t, "--config", cfg, "import", edited)
-	if err != nil || out != "comptes : 1 désactivé, 4 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 6 inchangées\n" {
+	if err != nil || out != "comptes : 1 désactivé, 5 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 7 inchangées\n" {
 		t.Errorf("import: %q, %v", out, err)
 	}
 }
@@ -245,7 +245,7 @@ func TestImportWhileConnected(t *testing.T) {
 	}
 
 	out, err := importCLI(t, "--config", cfg, "import", editedDemo(t, disableAcmeEnrollJeanne))
-	if err != nil || out != "comptes : 1 désactivé, 4 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 6 inchangées\n" {
+	if err != nil || out != "comptes : 1 désactivé, 5 inchangés ; sessions : 2 inchangées ; inscriptions : 1 ajoutée, 7 inchangées\n" {
 		t.Fatalf("import: %q, %v", out, err)
 	}
 	start := time.Now()

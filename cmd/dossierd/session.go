@@ -95,16 +95,17 @@ func (c *cli) sessionList() *cobra.Command {
 }
 
 func (c *cli) enrollCmd(enroll bool) *cobra.Command {
-	use, short := "enroll", "enroll a client, trainee or trainer in a session (creates its folder)"
+	use, short := "enroll SESSION ROLE REF [--client REF]", "enroll a client, trainee or trainer in a session (creates its folder); --client: the client that sent the trainee"
 	if !enroll {
-		use, short = "unenroll", "remove an enrollment (files stay on disk)"
+		use, short = "unenroll SESSION ROLE REF", "remove an enrollment (files stay on disk)"
 	}
-	return &cobra.Command{
-		Use:   use + " SESSION ROLE REF",
+	var client string
+	cmd := &cobra.Command{
+		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(3),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
-			e := auth.Enrollment{Session: args[0], Role: args[1], Ref: args[2]}
+			e := auth.Enrollment{Session: args[0], Role: args[1], Ref: args[2], Client: client}
 			if !enroll {
 				if err := d.Store.Unenroll(cmd.Context(), e); err != nil {
 					return err
@@ -115,8 +116,16 @@ func (c *cli) enrollCmd(enroll bool) *cobra.Command {
 			if err := d.Store.Enroll(cmd.Context(), e); err != nil {
 				return err
 			}
+			if e.Client != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), catalogue.EnrolledFor.F(e.Role, e.Ref, e.Session, e.Client))
+				return nil
+			}
 			fmt.Fprintln(cmd.OutOrStdout(), catalogue.Enrolled.F(e.Role, e.Ref, e.Session))
 			return nil
 		}),
 	}
+	if enroll {
+		cmd.Flags().StringVar(&client, "client", "", "for a trainee: ref of the client that sent them (the client sees them among its participants); enrolling again without it clears it")
+	}
+	return cmd
 }
