@@ -1,26 +1,19 @@
 package browser_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/dossierd/dossierd/auth"
-	"github.com/dossierd/dossierd/domain"
 	"github.com/dossierd/dossierd/scenario"
 )
 
-// TestMySessions: "Mes sessions" as each role sees it. The directory says
-// that ACME sent Jeanne Dupont (T0107) to S2026-014: ACME sees her, GLOBEX
-// sees nobody, the trainer sees every participant, the trainee sees the
-// session and no participants.
+// TestMySessions: "Mes sessions" as each role sees it. The demo directory
+// says that ACME sent Jeanne Dupont (T0107) to S2026-014 and GLOBEX sent
+// Karim Benali (T0108): each client sees its own trainee only, the
+// trainer sees both with their company, a trainee sees the session and no
+// participants.
 func TestMySessions(t *testing.T) {
 	env := scenario.Start(t, nil)
-	if err := env.Daemon.Store.Enroll(context.Background(), auth.Enrollment{
-		Session: "S2026-014", Role: domain.RoleTrainee, Ref: "T0107", Client: "C0042",
-	}); err != nil {
-		t.Fatal(err)
-	}
 	const session = "#session-S2026-014"
 
 	t.Run("trainee", func(t *testing.T) {
@@ -39,7 +32,7 @@ func TestMySessions(t *testing.T) {
 		if n := eval[int](p, `document.querySelectorAll("`+session+` h3, `+session+` .people").length`); n != 0 {
 			t.Errorf("a trainee is shown a participants section:\n%s", card)
 		}
-		for _, leak := range []string{"Participants", "Jeanne Dupont", "GLOBEX", "ACME"} {
+		for _, leak := range []string{"Participants", "Jeanne Dupont", "Karim Benali", "GLOBEX", "ACME"} {
 			if strings.Contains(card, leak) {
 				t.Errorf("a trainee reads %q:\n%s", leak, card)
 			}
@@ -57,6 +50,9 @@ func TestMySessions(t *testing.T) {
 		if !strings.Contains(card, "Participants que vous avez inscrits") || !strings.Contains(card, "Jeanne Dupont") {
 			t.Errorf("ACME does not see the trainee it sent:\n%s", card)
 		}
+		if strings.Contains(card, "Karim Benali") {
+			t.Errorf("ACME sees the trainee GLOBEX sent:\n%s", card)
+		}
 		if other := p.text("#session-S2026-021"); !strings.Contains(other, "Aucun participant.") {
 			t.Errorf("S2026-021 has no trainee:\n%s", other)
 		}
@@ -66,16 +62,18 @@ func TestMySessions(t *testing.T) {
 	t.Run("other client", func(t *testing.T) {
 		p := sessionsPage(t, env, "globex")
 		card := p.text(session)
-		if strings.Contains(card, "Jeanne Dupont") || !strings.Contains(card, "Aucun participant.") {
-			t.Errorf("GLOBEX sees a trainee ACME sent:\n%s", card)
+		if strings.Contains(card, "Jeanne Dupont") || !strings.Contains(card, "Karim Benali") {
+			t.Errorf("GLOBEX does not see exactly the trainee it sent:\n%s", card)
 		}
 	})
 
 	t.Run("trainer", func(t *testing.T) {
 		p := sessionsPage(t, env, "fmartin")
 		card := p.text(session)
-		if !strings.Contains(card, "Participants") || !strings.Contains(card, "Jeanne Dupont") || !strings.Contains(card, "(C0042)") {
-			t.Errorf("the trainer does not see the participants:\n%s", card)
+		for _, want := range []string{"Participants", "Jeanne Dupont (ACME SARL)", "Karim Benali (GLOBEX SAS)"} {
+			if !strings.Contains(card, want) {
+				t.Errorf("the trainer's card lacks %q:\n%s", want, card)
+			}
 		}
 		p.shot("sessions-trainer")
 	})
