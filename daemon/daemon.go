@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dossierd/dossierd/api"
 	"github.com/dossierd/dossierd/audit"
 	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/catalogue"
@@ -105,7 +106,8 @@ type Daemon struct {
 	FTP       *ftpd.Server
 	FTPAddrs  []net.Addr // bound FTP addresses, in the order of ftpd.bindings
 	HTTP      *httpd.Server
-	HTTPAddrs []net.Addr // bound web addresses, in the order of httpd.bindings
+	API       *api.Handler // mounted by HTTP at /api/v1/
+	HTTPAddrs []net.Addr   // bound web addresses, in the order of httpd.bindings
 	Defender  *defender.Defender
 	Audit     *audit.Recorder
 	Metrics   *telemetry.Metrics
@@ -392,7 +394,10 @@ func (d *Daemon) Run(ctx context.Context) {
 		// First: the web sessions' connections drained below must close
 		// without ending the sessions, which outlive the restart.
 		d.HTTP.BeginShutdown()
-		down.Go(func() { d.HTTP.Shutdown(grace) })
+		down.Go(func() {
+			d.HTTP.Shutdown(grace)
+			d.API.Close()
+		})
 	}
 	down.Go(func() { d.Service.Drain(grace) })
 	if d.SFTP != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dossierd/dossierd/api"
 	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/ftpd"
 	"github.com/dossierd/dossierd/httpd"
@@ -34,6 +35,9 @@ func (d *Daemon) newWeb(cfg *config.Config) error {
 		binds = append(binds, hb)
 	}
 	l := cfg.Tree.Labels
+	mail := mailer.New(cfg.SMTP, d.log)
+	d.API = api.New(api.Options{Store: d.Store, Service: d.Service, Audit: d.Audit, Logger: d.log,
+		LinkBase: cfg.HTTPD.LinkBase(), Mailer: mail})
 	var err error
 	d.HTTP, err = httpd.New(httpd.Config{
 		Bindings:          binds,
@@ -42,7 +46,8 @@ func (d *Daemon) newWeb(cfg *config.Config) error {
 		PasswordMinLength: cfg.HTTPD.PasswordMinLength,
 		SessionLifetime:   time.Duration(cfg.HTTPD.SessionLifetime) * time.Hour,
 		LinkBase:          cfg.HTTPD.LinkBase(),
-		Mailer:            mailer.New(cfg.SMTP, d.log),
+		Mailer:            mail,
+		API:               d.API,
 		Logger:            d.log,
 	}, d.Service, d.Store)
 	if err != nil {

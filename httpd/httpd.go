@@ -71,6 +71,7 @@ type Server struct {
 	pages *pages
 
 	listeners []net.Listener
+	mu        sync.Mutex // guards servers, built by Serve
 	servers   []*http.Server
 
 	sessions     sessions
@@ -130,8 +131,24 @@ func (s *Server) closeListeners() {
 
 // Serve serves every binding until Shutdown.
 func (s *Server) Serve() {
-	handler := s.Handler()
 	var wg sync.WaitGroup
+	for _, start := range s.build() {
+		wg.Go(start)
+	}
+	wg.Wait()
+}
+
+// build makes one http.Server per binding and returns what serves each;
+// Shutdown reads the servers, so they are built under s.mu, and none is
+// once the shutdown began.
+func (s *Server) build() []func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shuttingDown.Load() {
+		return nil
+	}
+	handler := s.Handler()
+	var serve []func()
 	for i, l := range s.listeners {
 		b := s.cfg.Bindings[i]
 		srv := &http.Server{
@@ -147,14 +164,14 @@ func (s *Server) Serve() {
 			ln = tls.NewListener(ln, srv.TLSConfig)
 		}
 		s.servers = append(s.servers, srv)
-		wg.Go(func() {
+		serve = append(serve, func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.log.Error("web server stopped", "address", l.Addr().String(), "err", err)
 			}
 		})
 	}
 	s.wg.Go(s.sweep)
-	wg.Wait()
+	return serve
 }
 
 // BeginShutdown marks the shutdown begun: from now on a kick of a web
@@ -168,8 +185,11 @@ func (s *Server) BeginShutdown() { s.shuttingDown.Store(true) }
 func (s *Server) Shutdown(ctx context.Context) {
 	s.BeginShutdown()
 	s.stopOnce.Do(func() { close(s.stopSweep) })
+	s.mu.Lock()
+	servers := s.servers
+	s.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, srv := range s.servers {
+	for _, srv := range servers {
 		wg.Go(func() {
 			if err := srv.Shutdown(ctx); err != nil {
 				srv.Close()

@@ -241,3 +241,17 @@ func TestCrossOriginPostRefused(t *testing.T) {
 		t.Fatalf("mkdir: no folder on disk (%v)", err)
 	}
 }
+
+// TestAPIMounted: the REST API answers on the web bindings.
+func TestAPIMounted(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	resp, body := b.get("/api/v1/openapi.json")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"openapi"`) {
+		t.Fatalf("openapi.json: %d", resp.StatusCode)
+	}
+	resp, _ = b.get("/api/v1/accounts")
+	if resp.StatusCode != 401 || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("no key: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

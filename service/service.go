@@ -170,6 +170,10 @@ type Conn struct {
 	kick      func(reason string) // closes the transport
 	closing   sync.Once
 	transfers transfers
+	// fixed marks an identity that is not an account of the directory (an
+	// API key's, verified at each request): a directory change rebuilds
+	// its tree but has no account to re-read.
+	fixed bool
 }
 
 // Account is the account as last read from the directory.
@@ -374,6 +378,10 @@ func (s *Service) Defender() *defender.Defender { return s.o().Defender }
 // here (not per request) and rebuilt only when the directory changes.
 // kick must close the transport; the protocol server then calls Close.
 func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote string, kick func(reason string)) (*Conn, error) {
+	return s.open(ctx, a, protocol, remote, kick, false)
+}
+
+func (s *Service) open(ctx context.Context, a auth.Account, protocol, remote string, kick func(reason string), fixed bool) (*Conn, error) {
 	if err := a.Usable(time.Now()); err != nil {
 		s.log.Warn("login refused", "protocol", protocol, "remote", remote, "login", a.Login, "reason", err.Error())
 		return nil, err
@@ -386,7 +394,7 @@ func (s *Service) Open(ctx context.Context, a auth.Account, protocol, remote str
 	}
 	c := &Conn{
 		ID: s.nextID.Add(1), Protocol: protocol, Remote: remote,
-		FS: s.storage.NewFS(tree, opts.fsOptions(a, protocol)), Started: time.Now(), svc: s, kick: kick,
+		FS: s.storage.NewFS(tree, opts.fsOptions(a, protocol)), Started: time.Now(), svc: s, kick: kick, fixed: fixed,
 	}
 	c.account.Store(&a)
 	s.mu.Lock()
@@ -568,7 +576,10 @@ func (s *Service) Refresh(ctx context.Context, changed bool) {
 			}
 			continue
 		}
-		a, err := s.dir.Account(ctx, old.Login)
+		a, err := old, error(nil)
+		if !c.fixed {
+			a, err = s.dir.Account(ctx, old.Login)
+		}
 		switch {
 		case errors.Is(err, auth.ErrNotFound):
 			c.Kick(catalogue.KickDeleted.F())

@@ -99,6 +99,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&c.configFile, "config", "", "configuration file (default: ./sftpgo.json when present, else embedded defaults)")
-	root.AddCommand(c.serveCmd(), c.accountCmd(), c.sessionCmd(), c.enrollCmd(true), c.enrollCmd(false), c.treeCmd(), c.checkNameCmd(), c.defenderCmd(), c.auditCmd(), c.importCmd(), c.exportCmd(), c.versionCmd(), c.backupCmd())
+	root.AddCommand(c.serveCmd(), c.accountCmd(), c.sessionCmd(), c.enrollCmd(true), c.enrollCmd(false), c.treeCmd(), c.checkNameCmd(), c.defenderCmd(), c.auditCmd(), c.importCmd(), c.exportCmd(), c.versionCmd(), c.backupCmd(), c.apikeyCmd())
 	return root
 }
