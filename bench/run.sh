@@ -216,9 +216,9 @@ else
 fi
 (cd "$REPO" && go build -o "$TMP/bin/benchevents" ./bench/events) || fail "go build ./bench/events"
 BT=$TMP/bin/benchtool
-mapfile -t ports < <("$BT" freeport -n 4)
-[ ${#ports[@]} -eq 4 ] || fail "benchtool freeport"
-P_D_SFTP=${ports[0]} P_D_FTP=${ports[1]} P_SSH=${ports[2]} P_VSFTPD=${ports[3]}
+mapfile -t ports < <("$BT" freeport -n 5)
+[ ${#ports[@]} -eq 5 ] || fail "benchtool freeport"
+P_D_SFTP=${ports[0]} P_D_FTP=${ports[1]} P_SSH=${ports[2]} P_VSFTPD=${ports[3]} P_D_WEB=${ports[4]}
 
 wait_port() { # PORT PID NAME: until it accepts (30 s)
 	local i
@@ -262,6 +262,7 @@ cat >"$TMP/dossierd/sftpgo.json" <<EOF
   "ftpd": {"bindings": [{"address": "127.0.0.1", "port": $P_D_FTP, "tls_mode": 0}],
            "passive_port_range": {"start": 61000, "end": $((61000 + PASV_PORTS - 1))},
            "certificate_file": "$TMP/dossierd/ftpd.crt", "certificate_key_file": "$TMP/dossierd/ftpd.key"},
+  "httpd": {"bindings": [{"address": "127.0.0.1", "port": $P_D_WEB}]},
   "data_provider": {"driver": "sqlite", "name": "$TMP/dossierd/dossierd.db"},
   "storage": {"root": "$D_ROOT"}
 }
@@ -270,7 +271,7 @@ DCFG=$TMP/dossierd/sftpgo.json
 "$TMP/bin/dossierd" --config "$DCFG" account add bench --role staff --password "$PW_D" >>"$TMP/dossierd.log" 2>&1 ||
 	fail "dossierd account add (see the log above)"
 seed "$D_DIR" root
-log "== starting dossierd (SFTP $P_D_SFTP, FTP $P_D_FTP)"
+log "== starting dossierd (SFTP $P_D_SFTP, FTP $P_D_FTP, web $P_D_WEB)"
 read -r -a D_ENV <<<"${BENCH_DOSSIERD_ENV:-}"
 env GODEBUG="$GODEBUG_SERVE" "${D_ENV[@]}" "$TMP/bin/dossierd" --config "$DCFG" serve >>"$TMP/dossierd.log" 2>&1 &
 D_PID=$!
@@ -281,6 +282,7 @@ if ! wait_port "$P_D_FTP" "$D_PID"; then
 	FTP_OK=0
 	log "run.sh: dossierd does not serve FTP on $P_D_FTP (ftpd not finished?): FTP workloads SKIPPED"
 fi
+wait_port "$P_D_WEB" "$D_PID" || { cat "$TMP/dossierd.log" >&2; fail "dossierd does not serve the web on $P_D_WEB"; }
 
 # ---------------------------------------------------------------- peers
 SSH_DIR=$SHM/sshroot/bench
@@ -412,6 +414,7 @@ use() {
 	case $1-$2 in
 	sftp-d) PORT=$P_D_SFTP USER_=bench PW=$PW_D DIR=$D_DIR PID=$D_PID TREE=-hwm ;;
 	ftp-d) PORT=$P_D_FTP USER_=bench PW=$PW_D DIR=$D_DIR PID=$D_PID TREE=-hwm ;;
+	web-d) PORT=$P_D_WEB USER_=bench PW=$PW_D DIR=$D_DIR PID=$D_PID TREE=-hwm ;;
 	sftp-p) PORT=$P_SSH USER_=benchssh PW=$PW_P DIR=$SSH_DIR PID=$SSHD_PID TREE=-reaper ;;
 	ftp-p) PORT=$P_VSFTPD USER_=benchftp PW=$PW_P DIR=$FTP_DIR PID=$VSFTPD_PID TREE=-reaper ;;
 	esac
@@ -573,6 +576,33 @@ for w in put_big get_big login; do
 	for step in prep act check; do eval "${step}_ftps_$w() { ${step}_ftp_$w; }"; done
 done
 
+# ---- the web (HTTPS, the espace privé's protocol): benchtool's Go client
+# behaves as a browser (cookie jar, Sec-Fetch-Site, HTTP/2); uploads go in
+# 16 MiB chunks as the page sends them (httpd/upload.go). No peer.
+web() { # TIMEOUT benchtool-web-command args...
+	local t=$1 cmd=$2
+	shift 2
+	timeout "$t" "$BT" "$cmd" -url "https://127.0.0.1:$PORT" -user "$USER_" -password "$PW" "$@"
+}
+prep_web_put_big() { rm -f "$DIR/big.up"; }
+act_web_put_big() { web $TMO_BIG web-put -file "$SRC/big" -folder /bench -name big.up >>"$CLIENT_LOG" 2>&1; }
+check_web_put_big() { check_sftp_put_big; }
+prep_web_get_big() { rm -f "$DL/big"; }
+act_web_get_big() { web $TMO_BIG web-get -path /bench/big -out "$DL/big" >>"$CLIENT_LOG" 2>&1; }
+check_web_get_big() { check_sftp_get_big; }
+prep_web_concurrent() { # each browser's files, as the SFTP clients' batches
+	local i
+	rm -rf "$DL/conc"
+	for i in $(seq 1 "$CLIENTS"); do
+		mkdir -p "$DL/conc/c$i"
+		conc_files "$i" >"$TMP/batch/web$i"
+	done
+}
+act_web_concurrent() {
+	web $TMO_CONC web-sessions -n "$CLIENTS" -folder /bench/small -lists "$TMP/batch/web" -out "$DL/conc" >>"$CLIENT_LOG" 2>&1
+}
+check_web_concurrent() { check_concurrent; }
+
 # ---------------------------------------------------------------- driver
 watch_start() { # PID FLAG
 	rm -f "$TMP/w.ready" "$TMP/w.out"
@@ -644,7 +674,7 @@ run_workload() {
 		SKIPPED+=("$W_ID")
 		return 0
 	fi
-	[ "$PEERS" = 1 ] && servers=(d p)
+	[ "$PEERS" = 1 ] && [ "$proto" != web ] && servers=(d p)
 	for r in $(seq 1 "$RUNS"); do
 		for s in "${servers[@]}"; do
 			for attempt in 1 2; do
@@ -759,6 +789,9 @@ TLS=(--ssl-reqd -k "${CURL_TLS_EXTRA[@]}")
 run_workload ftps-login ftp ms "FTPS login + LIST of $LIST_FILES (curl, median of $LOGINS)"
 TLS=()
 run_workload ftp-concurrent ftp s "FTP $CONC, get (lftp)"
+run_workload web-put-big web s "HTTPS upload $BIG (web page's protocol, 16 MiB chunks)"
+run_workload web-get-big web s "HTTPS download $BIG"
+run_workload web-concurrent web s "HTTPS $CLIENTS browser sessions × (login, list, $CLIENT_FILES × $SMALL_KB KiB, logout)"
 
 # The SFTP big-file rows again with other ciphers (issue 7: AES-GCM against
 # chacha20-poly1305 in x/crypto/ssh), into their own table.
@@ -821,15 +854,15 @@ report=$TMP/report.md
 	else
 		echo "## Results"
 		echo
-		[ "$PEERS" = 1 ] && echo "Peer: OpenSSH internal-sftp for the SFTP rows, vsftpd for the FTP rows. Ratio = peer time / dossierd time (also for latencies): > 1 means dossierd is faster. Medians over the runs; CPU = server CPU seconds (median); peak RSS = highest over the runs. The SFTP rows use the cipher an unmodified OpenSSH client negotiates with each server (see above); the table after this one forces the same cipher on both."
+		[ "$PEERS" = 1 ] && echo "Peer: OpenSSH internal-sftp for the SFTP rows, vsftpd for the FTP rows, none for the HTTPS rows (the web front-end; its figures stand beside dossierd's own SFTP and FTP rows of the same run). Ratio = peer time / dossierd time (also for latencies): > 1 means dossierd is faster. Medians over the runs; CPU = server CPU seconds (median); peak RSS = highest over the runs. The SFTP rows use the cipher an unmodified OpenSSH client negotiates with each server (see above); the table after this one forces the same cipher on both."
 		echo
-		"$BT" table -results "$RES"
+		"$BT" table -results "$RES" -big-mb "$BIG_MB"
 		echo
 		if [ -s "$SWEEP_RES" ]; then
 			echo "## SFTP $BIG with another cipher (forced with sftp -c on both servers)"
 			echo
 			printf '%s\n' "$SWEEP_INFO"
-			"$BT" table -results "$SWEEP_RES"
+			"$BT" table -results "$SWEEP_RES" -big-mb "$BIG_MB"
 			echo
 		fi
 		if [ ${#PEER_RETRIES[@]} -gt 0 ]; then

@@ -11,7 +11,8 @@
 //	                                         server CPU and peak RSS while it runs
 //	benchtool idle -addr A -user U -password PW -n 50 -pid P [-tree]
 //	                                         memory per idle SFTP connection
-//	benchtool table -results F [-runs N]     the markdown table of bench/RESULTS.md
+//	benchtool table -results F [-big-mb N]   the markdown table of bench/RESULTS.md
+//	benchtool web-put|web-get|web-sessions   the web rows (web.go)
 //
 // How the figures are taken (also in bench/README.md):
 //
@@ -60,7 +61,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool freeport|watch|idle|table [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchtool freeport|watch|idle|table|web-put|web-get|web-sessions [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -75,6 +76,12 @@ func main() {
 		err = idle(os.Args[2:])
 	case "table":
 		err = table(os.Args[2:])
+	case "web-put":
+		err = webPut(os.Args[2:])
+	case "web-get":
+		err = webGet(os.Args[2:])
+	case "web-sessions":
+		err = webSessions(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -485,6 +492,7 @@ func mib(kib float64) string { return fmt.Sprintf("%.1f MiB", kib/1024) }
 func table(args []string) error {
 	fs := flag.NewFlagSet("table", flag.ExitOnError)
 	path := fs.String("results", "", "results file (tab-separated, from run.sh)")
+	bigMB := fs.Float64("big-mb", 0, "size of the big file in MiB: adds the MB/s of the big-file rows")
 	fs.Parse(args)
 	b, err := os.ReadFile(*path)
 	if err != nil {
@@ -568,6 +576,25 @@ func table(args []string) error {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %.2f | %s | %s | %s | %s / %s |\n",
 			r.label, fmtVal(dm, r.unit), pv, ratio, median(r.d.cpu), pcpu, mib(maxOf(r.d.rss)), prss,
 			fmtList(r.d.value, r.unit), pall)
+	}
+	if *bigMB > 0 {
+		// The big-file rows as throughput, so that the protocols read side
+		// by side (the web's next to SFTP's and FTP's, same run, same file).
+		// (A list, not a table: .ci/run counts the table's rows.)
+		fmt.Fprintln(w, "\nThroughput of the big-file rows (MB/s = 10⁶ bytes per second, from the medians):")
+		fmt.Fprintln(w)
+		bytes := *bigMB * 1048576
+		for _, id := range order {
+			r := rows[id]
+			if !strings.Contains(id, "-big") {
+				continue
+			}
+			peer := ""
+			if len(r.p.value) > 0 {
+				peer = fmt.Sprintf(" (peer %.0f MB/s)", bytes/1e6/median(r.p.value))
+			}
+			fmt.Fprintf(w, "- %s: dossierd **%.0f MB/s**%s\n", r.label, bytes/1e6/median(r.d.value), peer)
+		}
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w, "\nTargets of issue 7 (ratio = peer time / dossierd time, > 1 means dossierd is faster):")

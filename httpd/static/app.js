@@ -22,11 +22,15 @@
   var running = false;
 
   function fmt(s, v) { return s.replace("%s", v); }
+  // Sizes as the listing writes them (humanSize in files.go): the
+  // catalogue's units, the page language's decimal mark, one decimal.
+  var units = words.units.split(" ");
+  var lang = document.documentElement.lang;
   function size(n) {
-    if (n < 1024) return n + " o";
-    if (n < 1048576) return (n / 1024).toFixed(1) + " Ko";
-    if (n < 1073741824) return (n / 1048576).toFixed(1) + " Mo";
-    return (n / 1073741824).toFixed(2) + " Go";
+    if (n < 1024) return n + " " + units[0];
+    var i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return n.toLocaleString(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }) + " " + units[i];
   }
 
   function item(file, name) {

@@ -98,11 +98,12 @@ func FreeRange(n int) (int, error) {
 	return 0, fmt.Errorf("no %d consecutive free ports found", n)
 }
 
-// Config is the sftpgo.json of a run: the SFTP and FTP bindings on
+// Config is the sftpgo.json of a run: the SFTP, FTP and web bindings on
 // 127.0.0.1, the passive port range, and the settings in Set (section ->
 // key -> value); everything else is the server's default.
 type Config struct {
 	SFTPPort, FTPPort        int
+	WebPort                  int // 0: any free port (the web's default, 8443 on every address, could clash)
 	PassiveStart, PassiveEnd int
 	Set                      map[string]map[string]any
 }
@@ -115,6 +116,7 @@ func (c Config) Write(file string) error {
 			"bindings":           []any{map[string]any{"address": "127.0.0.1", "port": c.FTPPort}},
 			"passive_port_range": map[string]int{"start": c.PassiveStart, "end": c.PassiveEnd},
 		},
+		"httpd": {"bindings": []any{map[string]any{"address": "127.0.0.1", "port": c.WebPort}}},
 	}
 	for section, kv := range c.Set {
 		if doc[section] == nil {
