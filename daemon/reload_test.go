@@ -429,7 +429,7 @@ func TestSIGHUPReloadsServe(t *testing.T) {
 	l.Close()
 	file := filepath.Join(dir, "sftpgo.json")
 	write := func(extra string) {
-		cfg := fmt.Sprintf(`{"sftpd": {"bindings": [{"address": "127.0.0.1", "port": %d}]}, "ftpd": {"bindings": []},
+		cfg := fmt.Sprintf(`{"sftpd": {"bindings": [{"address": "127.0.0.1", "port": %d}]}, "ftpd": {"bindings": []}, "httpd": {"bindings": [{"address": "127.0.0.1", "port": 0}]},
  "data_provider": {"poll_interval": 1}, "telemetry": {"bind_port": 0}, "common": {"language": "en"%s}}`, port, extra)
 		if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)

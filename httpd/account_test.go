@@ -99,7 +99,7 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("wrong current: %d", resp.StatusCode)
 	}
 	resp, body = b.post("/account/password", url.Values{"current": {env.Passwords["globex"]}, "new": {"globex"}, "confirm": {"globex"}})
-	if resp.StatusCode != 422 {
+	if resp.StatusCode != 422 || !strings.Contains(body, "must be at least") {
 		t.Fatalf("login as password: %d", resp.StatusCode)
 	}
 	resp, body = b.post("/account/password", url.Values{"current": {env.Passwords["globex"]}, "new": {pw}, "confirm": {pw}})

@@ -39,9 +39,11 @@ type webUpload struct {
 
 	mu      sync.Mutex   // one chunk at a time
 	offset  atomic.Int64 // where the file stands: read without mu by a request that finds a chunk being written
-	touched time.Time
-	closed  bool
+	touched atomic.Int64 // unix nanoseconds of the last request about it
+	closed  atomic.Bool  // set under mu; read without it
 }
+
+func (u *webUpload) touch() { u.touched.Store(time.Now().UnixNano()) }
 
 type uploads struct {
 	mu    sync.Mutex
@@ -81,8 +83,8 @@ func (us *uploads) drop(u *webUpload) {
 	us.forget(u)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if !u.closed {
-		u.closed = true
+	if !u.closed.Load() {
+		u.closed.Store(true)
 		u.up.Drop()
 	}
 }
@@ -109,11 +111,7 @@ func (us *uploads) dropConn(c *service.Conn) {
 }
 func (us *uploads) dropAll() { us.dropWhere(func(*webUpload) bool { return true }) }
 func (us *uploads) expire(before time.Time) {
-	us.dropWhere(func(u *webUpload) bool {
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		return u.touched.Before(before)
-	})
+	us.dropWhere(func(u *webUpload) bool { return u.touched.Load() < before.UnixNano() })
 }
 
 type uploadRequest struct {
@@ -163,11 +161,12 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 	u := s.uploads.byKey[key]
 	s.uploads.mu.Unlock()
 	if u != nil {
-		u.mu.Lock()
-		off, closed := u.offset.Load(), u.closed
-		u.touched = time.Now()
-		u.mu.Unlock()
-		if !closed {
+		// Without u.mu: the chunk that was being written when the page
+		// reloaded may still be running; the page continues at the
+		// offset, and a chunk sent meanwhile is told where it stands.
+		u.touch()
+		if !u.closed.Load() {
+			off := u.offset.Load()
 			writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
 			return
 		}
@@ -181,7 +180,8 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 		s.refusal(w, err)
 		return
 	}
-	u = &webUpload{id: newToken(), key: key, login: login, conn: c, up: up, size: req.Size, touched: time.Now()}
+	u = &webUpload{id: newToken(), key: key, login: login, conn: c, up: up, size: req.Size}
+	u.touch()
 	if req.Size == 0 {
 		s.commit(w, u)
 		return
@@ -215,11 +215,11 @@ func (s *Server) uploadChunk(w http.ResponseWriter, r *http.Request, ws *webSess
 		return
 	}
 	defer u.mu.Unlock()
-	if u.closed {
+	if u.closed.Load() {
 		writeJSON(w, http.StatusNotFound, uploadReply{Error: catalogue.W("upload.unknown")})
 		return
 	}
-	u.touched = time.Now()
+	u.touch()
 	off := u.offset.Load()
 	if err != nil || at != off {
 		writeJSON(w, http.StatusConflict, uploadReply{ID: u.id, Offset: off, Error: catalogue.W("upload.offset", off)})
@@ -227,7 +227,7 @@ func (s *Server) uploadChunk(w http.ResponseWriter, r *http.Request, ws *webSess
 	}
 	body := http.MaxBytesReader(w, r.Body, maxChunk)
 	if _, err := u.up.Seek(off, io.SeekStart); err != nil {
-		u.closed = true
+		u.closed.Store(true)
 		s.uploads.forget(u)
 		u.up.Drop()
 		s.refusal(w, err)
@@ -238,7 +238,7 @@ func (s *Server) uploadChunk(w http.ResponseWriter, r *http.Request, ws *webSess
 	if err != nil {
 		if vfs.IsStorageFailure(err) {
 			// The disk or a limit refused: the upload is over.
-			u.closed = true
+			u.closed.Store(true)
 			s.uploads.forget(u)
 			u.up.Drop()
 			s.refusal(w, err)
@@ -253,14 +253,14 @@ func (s *Server) uploadChunk(w http.ResponseWriter, r *http.Request, ws *webSess
 		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
 		return
 	}
-	u.closed = true
+	u.closed.Store(true)
 	s.uploads.forget(u)
 	s.commit(w, u)
 }
 
 // commit publishes the file once its last byte arrived.
 func (s *Server) commit(w http.ResponseWriter, u *webUpload) {
-	u.closed = true
+	u.closed.Store(true)
 	if err := u.up.Close(); err != nil {
 		s.refusal(w, err)
 		return

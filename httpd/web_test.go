@@ -133,7 +133,7 @@ func TestLoginListDownload(t *testing.T) {
 		t.Fatalf("other client's file: %d %s", resp.StatusCode, body)
 	}
 	resp, body = b.get("/files/globex-link/")
-	if resp.StatusCode != 404 {
+	if resp.StatusCode != 404 || strings.Contains(body, "GLOBEX") {
 		t.Fatalf("symlink out: %d", resp.StatusCode)
 	}
 	// ZIP of a folder.

@@ -130,6 +130,7 @@ func TestBackupWhileBusy(t *testing.T) {
 	rc.Storage.Root = env.Config.Storage.Root
 	rc.SFTPD.Bindings = []config.Binding{{Address: "127.0.0.1"}}
 	rc.FTPD.Bindings = nil
+	rc.HTTPD.Bindings = nil
 	rc.Telemetry.BindPort = 0
 	d, err := daemon.New(rc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

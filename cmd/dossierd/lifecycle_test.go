@@ -58,6 +58,7 @@ func startDaemon(t *testing.T, bin, dir string, port, grace int, extra ...string
 	t.Helper()
 	cfg := fmt.Sprintf(`{%s"sftpd": {"bindings": [{"address": "127.0.0.1", "port": %d}]},
  "ftpd": {"bindings": []},
+ "httpd": {"bindings": [{"address": "127.0.0.1", "port": 0}]},
  "common": {"grace_time": %d},
  "data_provider": {"poll_interval": 1},
  "telemetry": {"bind_port": 0}}`, strings.Join(extra, ""), port, grace)

@@ -104,6 +104,8 @@ func TestClientDay(t *testing.T) {
 	}
 	sameFile(t, env.Disk("clients/C0042/programme.pdf"), small)
 	sameFile(t, env.Disk("clients/C0042/rapport.pdf"), big)
+	// The listing shows them without a reload.
+	p.waitFor(`!!document.querySelector('`+row("programme.pdf")+`') && !!document.querySelector('`+row("rapport.pdf")+`')`, 10*time.Second)
 	p.shot("folder-upload")
 
 	// A refused name: shown beside the file with the suggestion, uploaded

@@ -3,11 +3,11 @@
 "use strict";
 
 (function () {
-  // Deleting asks first.
-  document.querySelectorAll("form.confirm").forEach(function (f) {
-    f.addEventListener("submit", function (e) {
-      if (!window.confirm(f.dataset.confirm)) e.preventDefault();
-    });
+  // Deleting asks first (delegated: the listing's rows are replaced after
+  // uploads).
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f.matches && f.matches("form.confirm") && !window.confirm(f.dataset.confirm)) e.preventDefault();
   });
 
   var box = document.getElementById("upload");
@@ -59,7 +59,24 @@
     next();
   }
 
+  var arrived = 0; // files uploaded since the listing was last shown
+
+  // refresh shows the folder's listing again once the queue is empty, so
+  // that the files just uploaded appear without a reload (which would also
+  // clear the queue, refusals and suggestions included).
+  function refresh() {
+    fetch(location.href, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (html) {
+      if (!html) return;
+      var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("#listing tbody");
+      var old = document.querySelector("#listing tbody");
+      if (fresh && old) old.replaceWith(document.adoptNode(fresh));
+    }).catch(function () { /* the listing stays as it was */ });
+  }
+
   function next() {
+    if (!running && pending.length === 0 && arrived > 0) { arrived = 0; refresh(); }
     if (running || pending.length === 0) return;
     running = true;
     var job = pending.shift();
@@ -101,6 +118,13 @@
     }
   }
 
+  function finished(job) {
+    job.ui.bar.value = 100;
+    job.ui.state.textContent = words.done;
+    job.ui.li.classList.add("done");
+    arrived++;
+  }
+
   function start(job) {
     var f = job.file;
     return api("POST", "/upload", { folder: folder, name: job.name, size: f.size, modified: f.lastModified || 0, replace: job.replace })
@@ -111,6 +135,7 @@
           return start(job);
         }
         if (j.status !== 200) { refused(job, j); return; }
+        if (j.done) { finished(job); return; } // an empty file: committed at once
         if (j.offset > 0) job.ui.state.textContent = fmt(words.resuming, size(j.offset));
         return send(job, j.id, j.offset, 0);
       }, function () { return retry(job, 0); });
@@ -145,9 +170,7 @@
         var j = {};
         try { j = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
         if (xhr.status === 200 && j.done) {
-          job.ui.bar.value = 100;
-          job.ui.state.textContent = words.done;
-          job.ui.li.classList.add("done");
+          finished(job);
           ok();
         } else if (xhr.status === 200) {
           send(job, id, j.offset, 0).then(ok, fail);
