@@ -165,6 +165,9 @@ func attachment(w http.ResponseWriter, name string) {
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	// A login's documents: no shared cache keeps them, the browser asks
+	// again (Last-Modified makes that cheap).
+	h.Set("Cache-Control", "private, no-cache")
 	// Even opened directly, an uploaded file runs nothing of ours.
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 }
@@ -220,6 +223,7 @@ func (s *Server) zip(w http.ResponseWriter, c *service.Conn, p string) {
 		name = "documents"
 	}
 	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".zip"}))
 	zw := zip.NewWriter(w)
 	if err := s.zipFolder(zw, c, p, ""); err != nil {

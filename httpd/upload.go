@@ -171,6 +171,11 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 			return
 		}
 	}
+	if max := c.FS.MaxFileSize(); max > 0 && req.Size > max {
+		// Said before the first byte: the browser knows the size.
+		s.refusal(w, &vfs.PathError{Op: "upload", Path: p, Err: vfs.ErrTooLarge, Limit: max})
+		return
+	}
 	if fi, err := c.Probe(p); err == nil && !fi.IsDir() && !req.Replace {
 		writeJSON(w, http.StatusConflict, uploadReply{Exists: true})
 		return

@@ -213,6 +213,10 @@ func TestChunkedUpload(t *testing.T) {
 	if code != 422 || r.Suggestion != "Resume d ete.pdf" || !strings.Contains(r.Error, "é") {
 		t.Fatalf("refused name: %d %+v", code, r)
 	}
+	// Over max_upload_file_size: refused before the first byte.
+	if code, r := b.startUpload("/Mes documents", "film.mp4", 5<<30, false); code != 413 || !strings.Contains(r.Error, "2048 MB") {
+		t.Fatalf("too large: %d %+v", code, r)
+	}
 	// Read-only folder.
 	if code, r := b.startUpload("/FTPDOSSIERPERSO", "x.pdf", 10, false); code != 403 || r.Error == "" {
 		t.Fatalf("read-only: %d %+v", code, r)

@@ -86,6 +86,10 @@ func (f *FS) SetOptions(opts Options) {
 // options are the options in force.
 func (f *FS) options() *Options { return f.opts.Load() }
 
+// MaxFileSize is the size limit of the uploads that begin now (0: none),
+// for a client that can say a file's size before sending it.
+func (f *FS) MaxFileSize() int64 { return f.options().MaxFileSize }
+
 // Tree is the tree in force.
 func (f *FS) Tree() *Tree { return f.tree.Load() }
 
