@@ -53,6 +53,19 @@ func tokenHash(token string) string {
 // such a person could not log in with the password chosen. Staff may be
 // invited like anyone.
 func (s *Store) CreateInvitation(ctx context.Context, login string, ttl time.Duration) (token string, expires time.Time, err error) {
+	return s.createLink(ctx, login, ttl, true)
+}
+
+// CreateResetLink is CreateInvitation for "mot de passe oublié", which
+// anyone may ask for any login: it leaves the account's other links
+// working, so that a stranger asking again and again cannot kill the
+// invitation an administrator sent. Once a password is chosen with any
+// link, the others stop (RedeemInvitation).
+func (s *Store) CreateResetLink(ctx context.Context, login string, ttl time.Duration) (token string, expires time.Time, err error) {
+	return s.createLink(ctx, login, ttl, false)
+}
+
+func (s *Store) createLink(ctx context.Context, login string, ttl time.Duration, replace bool) (token string, expires time.Time, err error) {
 	if ttl <= 0 {
 		return "", time.Time{}, catalogue.Errorf(catalogue.InvitationTTL, ttl)
 	}
@@ -74,8 +87,10 @@ func (s *Store) CreateInvitation(ctx context.Context, login string, ttl time.Dur
 		if _, err := tx.ExecContext(ctx, `DELETE FROM invitations WHERE expires_at < ?`, timestamp(now.Add(-invitationKeep))); err != nil {
 			return dbError(err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET replaced = 1 WHERE account_id = ? AND used_at = '' AND NOT replaced`, a.ID); err != nil {
-			return dbError(err)
+		if replace {
+			if _, err := tx.ExecContext(ctx, `UPDATE invitations SET replaced = 1 WHERE account_id = ? AND used_at = '' AND NOT replaced`, a.ID); err != nil {
+				return dbError(err)
+			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO invitations (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 			tokenHash(token), a.ID, timestamp(now), timestamp(expires))
@@ -136,6 +151,11 @@ func (s *Store) RedeemInvitation(ctx context.Context, token, password string) (A
 			return &sentinelError{catalogue.InvitationUsed, nil, ErrInvitationUsed}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?`, h, now, a.ID); err != nil {
+			return dbError(err)
+		}
+		// The password is chosen: the account's other links (a reset
+		// link beside an invitation) stop.
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET replaced = 1 WHERE account_id = ? AND used_at = '' AND token_hash <> ?`, a.ID, tokenHash(token)); err != nil {
 			return dbError(err)
 		}
 		a.PasswordHash = h

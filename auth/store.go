@@ -236,6 +236,15 @@ CREATE TABLE web_sessions (
 	expires_at TEXT NOT NULL  -- absolute end
 );
 CREATE INDEX web_sessions_login ON web_sessions (login COLLATE NOCASE);
+-- A new password (CLI, import, API, invitation, from any process) or a
+-- deleted account ends the login's web sessions, even those no daemon has
+-- in memory (opened before a restart): the core's kick only reaches open
+-- connections.
+CREATE TRIGGER web_sessions_password AFTER UPDATE OF password_hash ON accounts
+	WHEN NEW.password_hash IS NOT OLD.password_hash
+	BEGIN DELETE FROM web_sessions WHERE login = OLD.login; END;
+CREATE TRIGGER web_sessions_account AFTER DELETE ON accounts
+	BEGIN DELETE FROM web_sessions WHERE login = OLD.login; END;
 
 -- By account id, not login: a link made for a deleted account must not
 -- open a later account that reuses the login (ids are never reused).

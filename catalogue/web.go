@@ -92,6 +92,7 @@ var Web = map[string]T{
 	"unit.tb":            T{"To", "TB"},
 	"date.format":        T{"02/01/2006 15:04", "2006-01-02 15:04"},
 	"upload.unknown":     T{"Cet envoi n'existe plus (terminé, annulé ou expiré) : choisissez à nouveau le fichier.", "This upload no longer exists (finished, cancelled or expired): choose the file again."},
+	"upload.toomany":     T{"Trop d'envois inachevés (%d au plus) : attendez la fin des envois en cours, ou reprenez ceux qui ont été interrompus en choisissant à nouveau les mêmes fichiers.", "Too many unfinished uploads (at most %d): wait for those in progress to end, or resume the interrupted ones by choosing the same files again."},
 	"upload.offset":      T{"Cet envoi continue à l'octet %d.", "This upload continues at byte %d."},
 }
 

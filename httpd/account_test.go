@@ -244,3 +244,52 @@ func TestMySessions(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordChangedWhileSessionAsleep: a session opened before a
+// restart, not yet used since, ends when the password changes meanwhile
+// (from any process: the trigger on accounts), as a loaded one is kicked.
+func TestPasswordChangedWhileSessionAsleep(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	b.login("kbenali")
+	env2 := env.Restart(t)
+	b.env = env2
+	if err := env2.Daemon.Store.SetPassword(context.Background(), "kbenali", "un autre mot de passe"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := b.get("/files/"); resp.StatusCode != 401 {
+		t.Fatalf("the old cookie still opens the files: %d", resp.StatusCode)
+	}
+}
+
+// TestResetKeepsInvitation: "mot de passe oublié", which anyone can ask
+// for any login, does not kill the invitation an administrator sent; the
+// password chosen with one link ends the other.
+func TestResetKeepsInvitation(t *testing.T) {
+	smtpCfg, inbox := mailtest.Start(t)
+	env := scenario.Start(t, func(c *config.Config) { c.SMTP = smtpCfg })
+	ctx := context.Background()
+	invitation, _, err := env.Daemon.Store.CreateInvitation(ctx, "jdupont", 72*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, env)
+	b.post("/forgot", url.Values{"login": {"jdupont"}})
+	scenario.WaitFor(t, 10*time.Second, func() string {
+		if len(inbox()) == 0 {
+			return "no mail"
+		}
+		return ""
+	})
+	if _, err := env.Daemon.Store.CheckInvitation(ctx, invitation); err != nil {
+		t.Fatalf("the reset killed the invitation: %v", err)
+	}
+	u, _ := url.Parse(linkRE.FindString(inbox()[0].Body))
+	const pw = "choisi avec le lien de reprise"
+	if resp, _ := b.post(u.Path, url.Values{"new": {pw}, "confirm": {pw}}); resp.StatusCode != 200 {
+		t.Fatalf("reset: %d", resp.StatusCode)
+	}
+	if _, err := env.Daemon.Store.CheckInvitation(ctx, invitation); err == nil {
+		t.Fatal("the invitation still works after a password was chosen")
+	}
+}

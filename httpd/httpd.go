@@ -81,6 +81,10 @@ type Server struct {
 	stopSweep    chan struct{}
 	stopOnce     sync.Once
 	resets       resetLog
+	// background is the context of work done after a reply (reset
+	// mails); Shutdown cancels it, so a slow relay does not hold the stop.
+	background context.Context
+	stopWork   context.CancelFunc
 }
 
 // New makes the server; Listen binds it.
@@ -101,6 +105,7 @@ func New(cfg Config, svc *service.Service, store *auth.Store) (*Server, error) {
 	s := &Server{cfg: cfg, svc: svc, store: store, log: cfg.Logger.With("component", "httpd"), pages: p, stopSweep: make(chan struct{})}
 	s.sessions.init()
 	s.uploads.init()
+	s.background, s.stopWork = context.WithCancel(context.Background())
 	return s, nil
 }
 
@@ -185,6 +190,7 @@ func (s *Server) BeginShutdown() { s.shuttingDown.Store(true) }
 func (s *Server) Shutdown(ctx context.Context) {
 	s.BeginShutdown()
 	s.stopOnce.Do(func() { close(s.stopSweep) })
+	s.stopWork()
 	s.mu.Lock()
 	servers := s.servers
 	s.mu.Unlock()

@@ -118,7 +118,7 @@ func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) sendReset(m Mailer, login string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(s.background, time.Minute)
 	defer cancel()
 	a, err := s.store.Account(ctx, login)
 	if err != nil || a.Email == "" || a.Usable(time.Now()) != nil {
@@ -134,7 +134,7 @@ func (s *Server) sendReset(m Mailer, login string) {
 	}
 	s.resets.last[a.Login] = time.Now()
 	s.resets.Unlock()
-	token, expires, err := s.store.CreateInvitation(ctx, a.Login, resetLifetime)
+	token, expires, err := s.store.CreateResetLink(ctx, a.Login, resetLifetime)
 	if err == nil {
 		err = m.SendInvitation(ctx, a.Email, a.Name, config.InvitationURL(s.cfg.LinkBase, token), expires, true)
 	}

@@ -8,22 +8,53 @@ import (
 	"strings"
 )
 
-type bindingKey struct{}
+type requestKey struct{}
 
-// withBinding tells the handlers which binding a request came through:
-// whether it is TLS, and which proxies may speak for the client.
+// requestInfo is what withBinding learnt of a request before any handler
+// runs: its binding, the client's address and whether the browser uses
+// HTTPS, both decided from the peer (a trusted proxy speaks for the
+// client).
+type requestInfo struct {
+	binding *Binding
+	client  netip.AddrPort
+	secure  bool
+}
+
+// maxFormBody bounds the body of the pages' forms (login, folder actions,
+// passwords): a few fields. Without it a multipart body would be parsed
+// into memory and temporary files before any check.
+const maxFormBody = 64 << 10
+
+// withBinding tells the handlers which binding a request came through,
+// and makes RemoteAddr the client's (for the API and the logs, as for the
+// pages), so that nothing after it ever mistakes a proxy for a client.
 func withBinding(b Binding, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bindingKey{}, &b)))
+		info := &requestInfo{binding: &b, client: computeClient(r, &b), secure: computeSecure(r, &b)}
+		r2 := r.WithContext(context.WithValue(r.Context(), requestKey{}, info))
+		if info.client.IsValid() {
+			r2.RemoteAddr = netip.AddrPortFrom(info.client.Addr(), info.client.Port()).String()
+		}
+		if r.Method == http.MethodPost && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/upload" {
+			r2.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		}
+		h.ServeHTTP(w, r2)
+		// net/http removes a multipart form's temporary files only for the
+		// request it passed in, not for this copy.
+		if r2.MultipartForm != nil {
+			r2.MultipartForm.RemoveAll()
+		}
 	})
 }
 
-func bindingOf(r *http.Request) *Binding {
-	if b, ok := r.Context().Value(bindingKey{}).(*Binding); ok {
-		return b
+func infoOf(r *http.Request) *requestInfo {
+	if i, ok := r.Context().Value(requestKey{}).(*requestInfo); ok {
+		return i
 	}
-	return &Binding{}
+	return &requestInfo{binding: &Binding{}, client: peerOf(r)}
 }
+
+func bindingOf(r *http.Request) *Binding { return infoOf(r).binding }
 
 func peerOf(r *http.Request) netip.AddrPort {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
@@ -33,13 +64,15 @@ func peerOf(r *http.Request) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
-// clientAddr is the client's address: the peer's, or, when the peer is a
-// proxy of the binding's proxy_allowed, the rightmost address of
+// clientAddr is the client's address, as withBinding decided it.
+func clientAddr(r *http.Request) netip.AddrPort { return infoOf(r).client }
+
+// computeClient is the client's address: the peer's, or, when the peer is
+// a proxy of the binding's proxy_allowed, the rightmost address of
 // X-Forwarded-For that is not one of those proxies (the leftmost ones are
 // whatever the client wrote).
-func clientAddr(r *http.Request) netip.AddrPort {
+func computeClient(r *http.Request, b *Binding) netip.AddrPort {
 	peer := peerOf(r)
-	b := bindingOf(r)
 	if !inPrefixes(b.ProxyAllowed, peer.Addr()) {
 		return peer
 	}
@@ -63,12 +96,15 @@ func remote(r *http.Request) string {
 	return net.JoinHostPort(ap.Addr().String(), itoa(int(ap.Port())))
 }
 
-// secure tells whether the browser reached us over HTTPS (directly, or
-// through a trusted proxy that says so).
-func secure(r *http.Request) bool {
+// secure tells whether the browser reached us over HTTPS, as withBinding
+// decided it.
+func secure(r *http.Request) bool { return infoOf(r).secure }
+
+// computeSecure: directly over TLS, or through a trusted proxy that says
+// so.
+func computeSecure(r *http.Request, b *Binding) bool {
 	if r.TLS != nil {
 		return true
 	}
-	b := bindingOf(r)
 	return inPrefixes(b.ProxyAllowed, peerOf(r).Addr()) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }

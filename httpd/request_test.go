@@ -1,8 +1,8 @@
 package httpd
 
 import (
-	"context"
 	"crypto/tls"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
@@ -36,12 +36,18 @@ func TestClientAddrAndSecure(t *testing.T) {
 			if tt.tls {
 				r.TLS = &tls.ConnectionState{}
 			}
-			r = r.WithContext(context.WithValue(r.Context(), bindingKey{}, &Binding{ProxyAllowed: proxy}))
-			if got := clientAddr(r).Addr().String(); got != tt.want {
+			b := &Binding{ProxyAllowed: proxy}
+			if got := computeClient(r, b).Addr().String(); got != tt.want {
 				t.Errorf("client %s, want %s", got, tt.want)
 			}
-			if got := secure(r); got != tt.secure {
+			if got := computeSecure(r, b); got != tt.secure {
 				t.Errorf("secure %v, want %v", got, tt.secure)
+			}
+			// What the handlers (and the API) see after withBinding.
+			var seen *http.Request
+			withBinding(*b, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen = r })).ServeHTTP(httptest.NewRecorder(), r)
+			if got := peerOf(seen).Addr().String(); got != tt.want || clientAddr(seen).Addr().String() != tt.want || secure(seen) != tt.secure {
+				t.Errorf("after withBinding: RemoteAddr %s, client %s, secure %v", seen.RemoteAddr, clientAddr(seen), secure(seen))
 			}
 		})
 	}

@@ -67,7 +67,8 @@ func (s *Server) headers(h http.Handler) http.Handler {
 		if secure(r) {
 			hd.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		if s.svc.Defender().IsBanned(clientAddr(r).Addr()) {
+		// The API answers a banned client itself (429, problem+json).
+		if !strings.HasPrefix(r.URL.Path, "/api/") && s.svc.Defender().IsBanned(clientAddr(r).Addr()) {
 			s.message(w, http.StatusForbidden, view{Heading: catalogue.W("banned")}, "/")
 			return
 		}
@@ -86,8 +87,7 @@ func (s *Server) withConn(h connHandler) http.HandlerFunc {
 		if err != nil {
 			var ended errSessionEnded
 			if !errors.As(err, &ended) {
-				s.log.Error("web session not read", "err", err)
-				s.message(w, http.StatusInternalServerError, view{Heading: catalogue.W("error")}, "/")
+				s.message(w, status(err), view{Heading: s.sentence(err)}, "/")
 				return
 			}
 			if r.Method != http.MethodGet || strings.HasPrefix(r.URL.Path, "/upload") {

@@ -20,6 +20,9 @@ import (
 // chunk before it is dropped (its temporary file removed).
 const uploadAbandoned = time.Hour
 
+// maxUnfinished bounds the unfinished uploads of one web session.
+const maxUnfinished = 8
+
 // maxChunk bounds one request's body; the page sends 16 MiB.
 const maxChunk = 64 << 20
 
@@ -54,6 +57,19 @@ type uploads struct {
 func (us *uploads) init() {
 	us.byID = map[string]*webUpload{}
 	us.byKey = map[string]*webUpload{}
+}
+
+// count is how many unfinished uploads connection c holds.
+func (us *uploads) count(c *service.Conn) int {
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	n := 0
+	for _, u := range us.byID {
+		if u.conn == c {
+			n++
+		}
+	}
+	return n
 }
 
 func (us *uploads) get(id, login string) *webUpload {
@@ -156,7 +172,10 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 		return
 	}
 	login := c.Account().Login
-	key := login + "\x00" + p + "\x00" + strconv.FormatInt(req.Size, 10) + "\x00" + strconv.FormatInt(req.Modified, 10)
+	// The same file of the same web session (a reload, a cut): another tab
+	// or device sending a file of the same name, size and date starts its
+	// own upload rather than continue someone else's bytes.
+	key := ws.hash + "\x00" + p + "\x00" + strconv.FormatInt(req.Size, 10) + "\x00" + strconv.FormatInt(req.Modified, 10)
 	s.uploads.mu.Lock()
 	u := s.uploads.byKey[key]
 	s.uploads.mu.Unlock()
@@ -180,6 +199,12 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 		writeJSON(w, http.StatusConflict, uploadReply{Exists: true})
 		return
 	}
+	if n := s.uploads.count(c); n >= maxUnfinished {
+		// Each holds a file open until its last chunk: a page sends one
+		// file at a time, so a few are a reload or two, not more.
+		writeJSON(w, http.StatusTooManyRequests, uploadReply{Error: catalogue.W("upload.toomany", maxUnfinished)})
+		return
+	}
 	up, err := c.Upload(p, vfs.Replace)
 	if err != nil {
 		s.refusal(w, err)
@@ -191,15 +216,19 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 		s.commit(w, u)
 		return
 	}
+	// One swap under the lock: an upload of the same file started
+	// meanwhile leaves both maps, then is dropped.
 	s.uploads.mu.Lock()
-	if old := s.uploads.byKey[key]; old != nil {
-		s.uploads.mu.Unlock()
-		s.uploads.drop(old)
-		s.uploads.mu.Lock()
+	old := s.uploads.byKey[key]
+	if old != nil {
+		delete(s.uploads.byID, old.id)
 	}
 	s.uploads.byID[u.id] = u
 	s.uploads.byKey[key] = u
 	s.uploads.mu.Unlock()
+	if old != nil {
+		s.uploads.drop(old)
+	}
 	writeJSON(w, http.StatusOK, uploadReply{ID: u.id})
 }
 

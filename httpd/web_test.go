@@ -8,11 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +301,89 @@ func TestWebUploadEvent(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no upload event")
+	}
+}
+
+// TestMultipartFormLeavesNothing: a big multipart body on a form route is
+// cut at the form's bound and leaves no temporary file behind.
+func TestMultipartFormLeavesNothing(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("login", "acme")
+	fw, _ := mw.CreateFormFile("f", "big.bin")
+	fw.Write(bytes.Repeat([]byte("x"), 40<<20))
+	mw.Close()
+	resp, _ := b.do("POST", "/login", &body, mw.FormDataContentType())
+	if resp.StatusCode == 200 {
+		t.Fatalf("multipart login: %d", resp.StatusCode)
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "multipart-*"))
+	if len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
+// TestUnfinishedUploadsBounded: a web session holds at most 8 unfinished
+// uploads (each keeps a file open); finishing one makes room.
+func TestUnfinishedUploadsBounded(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	b.login("acme")
+	var first uploadReply
+	for i := 0; i < 8; i++ {
+		code, r := b.startUpload("/Mes documents", fmt.Sprintf("f%d.pdf", i), 10, false)
+		if code != 200 {
+			t.Fatalf("upload %d: %d %+v", i, code, r)
+		}
+		if i == 0 {
+			first = r
+		}
+	}
+	if code, r := b.startUpload("/Mes documents", "f8.pdf", 10, false); code != 429 || r.Error == "" {
+		t.Fatalf("ninth: %d %+v", code, r)
+	}
+	if code, r := b.chunk(first.ID, 0, []byte("0123456789")); code != 200 || !r.Done {
+		t.Fatalf("finishing one: %d %+v", code, r)
+	}
+	if code, _ := b.startUpload("/Mes documents", "f8.pdf", 10, false); code != 200 {
+		t.Fatalf("after one finished: %d", code)
+	}
+}
+
+// TestBehindProxy: through a trusted proxy (plain HTTP on loopback), the
+// client's address is the forwarded one for the pages and for the API: bad
+// API keys ban the client, never the proxy.
+func TestBehindProxy(t *testing.T) {
+	env := scenario.Start(t, func(c *config.Config) {
+		c.HTTPD.Bindings = []config.HTTPBinding{{Address: "127.0.0.1", Port: 0, EnableHTTPS: false, ProxyAllowed: []string{"127.0.0.1"}}}
+		c.Common.Defender.Threshold = 6
+	})
+	base := "http://" + env.HTTPAddr()
+	call := func(xff, key string) int {
+		req, _ := http.NewRequest("GET", base+"/api/v1/accounts", nil)
+		req.Header.Set("X-Forwarded-For", xff)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 4; i++ {
+		call("203.0.113.9", "dsk_wrong")
+	}
+	if code := call("203.0.113.9", "dsk_wrong"); code != 429 {
+		t.Fatalf("the guessing client is not banned: %d", code)
+	}
+	if code := call("198.51.100.7", "dsk_wrong"); code != 401 {
+		t.Fatalf("another client behind the same proxy: %d, want 401 (the proxy is not banned)", code)
+	}
+	if env.Daemon.Defender.IsBanned(netip.MustParseAddr("127.0.0.1")) {
+		t.Fatal("the proxy's address is banned")
 	}
 }

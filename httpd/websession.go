@@ -152,13 +152,17 @@ func (s *Server) current(r *http.Request) (*webSession, *service.Conn, error) {
 		if err == nil {
 			ws.conn, err = s.svc.Open(r.Context(), a, Protocol, ws.remote, s.kicker(ws))
 		}
-		if err != nil {
-			reason := err.Error()
-			if errors.Is(err, auth.ErrNotFound) {
-				reason = catalogue.KickDeleted.F()
-			}
-			go s.endSession(ws, reason, true)
-			return nil, nil, errSessionEnded{reason}
+		switch {
+		case errors.Is(err, auth.ErrNotFound):
+			go s.endSession(ws, catalogue.KickDeleted.F(), true)
+			return nil, nil, errSessionEnded{catalogue.KickDeleted.F()}
+		case errors.Is(err, auth.ErrDisabled), errors.Is(err, auth.ErrExpired):
+			go s.endSession(ws, err.Error(), true)
+			return nil, nil, errSessionEnded{err.Error()}
+		case err != nil:
+			// Passing (too many connections for now, a busy database): the
+			// session stays, the page says why.
+			return nil, nil, err
 		}
 	}
 	if now.Sub(ws.saved) > seenEvery {
