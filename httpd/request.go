@@ -11,13 +11,12 @@ import (
 type requestKey struct{}
 
 // requestInfo is what withBinding learnt of a request before any handler
-// runs: its binding, the client's address and whether the browser uses
-// HTTPS, both decided from the peer (a trusted proxy speaks for the
+// runs: the client's address and whether the browser uses HTTPS, both
+// decided from the peer and its binding (a trusted proxy speaks for the
 // client).
 type requestInfo struct {
-	binding *Binding
-	client  netip.AddrPort
-	secure  bool
+	client netip.AddrPort
+	secure bool
 }
 
 // maxFormBody bounds the body of the pages' forms (login, folder actions,
@@ -30,7 +29,7 @@ const maxFormBody = 64 << 10
 // pages), so that nothing after it ever mistakes a proxy for a client.
 func withBinding(b Binding, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := &requestInfo{binding: &b, client: computeClient(r, &b), secure: computeSecure(r, &b)}
+		info := &requestInfo{client: computeClient(r, &b), secure: computeSecure(r, &b)}
 		r2 := r.WithContext(context.WithValue(r.Context(), requestKey{}, info))
 		if info.client.IsValid() {
 			r2.RemoteAddr = netip.AddrPortFrom(info.client.Addr(), info.client.Port()).String()
@@ -51,10 +50,8 @@ func infoOf(r *http.Request) *requestInfo {
 	if i, ok := r.Context().Value(requestKey{}).(*requestInfo); ok {
 		return i
 	}
-	return &requestInfo{binding: &Binding{}, client: peerOf(r)}
+	return &requestInfo{client: peerOf(r)}
 }
-
-func bindingOf(r *http.Request) *Binding { return infoOf(r).binding }
 
 func peerOf(r *http.Request) netip.AddrPort {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
