@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 type requestKey struct{}
@@ -24,6 +25,13 @@ type requestInfo struct {
 // into memory and temporary files before any check.
 const maxFormBody = 64 << 10
 
+// How long the body of a page's request may take to arrive: a form, a
+// chunk of an upload (variables for the tests).
+var (
+	formReadTime  = time.Minute
+	chunkReadTime = 10 * time.Minute
+)
+
 // withBinding tells the handlers which binding a request came through,
 // and makes RemoteAddr the client's (for the API and the logs, as for the
 // pages), so that nothing after it ever mistakes a proxy for a client.
@@ -33,6 +41,17 @@ func withBinding(b Binding, h http.Handler) http.Handler {
 		r2 := r.WithContext(context.WithValue(r.Context(), requestKey{}, info))
 		if info.client.IsValid() {
 			r2.RemoteAddr = netip.AddrPortFrom(info.client.Addr(), info.client.Port()).String()
+		}
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			// A body that trickles holds a connection and, for a chunk, its
+			// upload: the pages' bodies come in a bounded time (a chunk of
+			// 16 MiB in 10 minutes is 28 KB/s). The API's bodies are whole
+			// files from trusted scripts.
+			limit := formReadTime
+			if r.Method == http.MethodPut {
+				limit = chunkReadTime
+			}
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(limit))
 		}
 		if r.Method == http.MethodPost && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/upload" {
 			r2.Body = http.MaxBytesReader(w, r.Body, maxFormBody)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dossierd/dossierd/config"
+	"github.com/dossierd/dossierd/httpd"
 	"github.com/dossierd/dossierd/scenario"
 )
 
@@ -385,5 +386,43 @@ func TestBehindProxy(t *testing.T) {
 	}
 	if env.Daemon.Defender.IsBanned(netip.MustParseAddr("127.0.0.1")) {
 		t.Fatal("the proxy's address is banned")
+	}
+}
+
+// TestTricklingChunkCut: a chunk whose body stops arriving is cut at the
+// read deadline; what arrived stays, and the upload continues from there.
+func TestTricklingChunkCut(t *testing.T) {
+	old := *httpd.ChunkReadTime
+	*httpd.ChunkReadTime = time.Second
+	t.Cleanup(func() { *httpd.ChunkReadTime = old }) // after the daemon's stop (cleanups run last first)
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	b.login("acme")
+	data := scenario.RandomData(t, 1<<20)
+	_, rep := b.startUpload("/Mes documents", "lent.pdf", int64(len(data)), false)
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(data[:4096])
+		time.Sleep(5 * time.Second) // then nothing: a trickle
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("PUT", fmt.Sprintf("%s/upload/%s?offset=0", env.WebURL(), rep.ID), pr)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	start := time.Now()
+	if resp, err := b.http.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("the trickling chunk held the request %v", d)
+	}
+	_, again := b.startUpload("/Mes documents", "lent.pdf", int64(len(data)), false)
+	if again.ID != rep.ID || again.Offset != 4096 {
+		t.Fatalf("after the cut: %+v, want offset 4096", again)
+	}
+	if code, r := b.chunk(rep.ID, 4096, data[4096:]); code != 200 || !r.Done {
+		t.Fatalf("rest: %d %+v", code, r)
+	}
+	if got, _ := os.ReadFile(env.Disk("clients/C0042/lent.pdf")); !bytes.Equal(got, data) {
+		t.Fatal("the file differs")
 	}
 }

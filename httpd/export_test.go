@@ -1,0 +1,4 @@
+package httpd
+
+// ChunkReadTime lets the tests shorten how long a chunk may take.
+var ChunkReadTime = &chunkReadTime
