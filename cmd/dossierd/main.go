@@ -94,7 +94,7 @@ func newRoot() *cobra.Command {
 	c := &cli{}
 	root := &cobra.Command{
 		Use:           "dossierd",
-		Short:         "SFTP and FTP/FTPS server for training centres",
+		Short:         "SFTP, FTP/FTPS and web server for training centres",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -26,7 +26,7 @@ func (c *cli) serveCmd() *cobra.Command {
 	var pprofAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "run the SFTP and FTP servers",
+		Short: "run the SFTP, FTP and web servers (and the REST API)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := c.config()
