@@ -108,6 +108,8 @@ var (
 	DemoSFTP         = T{"SFTP : sftp -P %d %s@127.0.0.1", "SFTP: sftp -P %d %s@127.0.0.1"}
 	DemoFTPSImplicit = T{"FTPS (TLS implicite) : ftps://127.0.0.1:%d (identifiant %s)", "FTPS (implicit TLS): ftps://127.0.0.1:%d (login %s)"}
 	DemoFTPSRequired = T{"FTPS : ftp://127.0.0.1:%d, FTP sur TLS (explicite) obligatoire (identifiant %s)", "FTPS: ftp://127.0.0.1:%d, FTP over TLS (explicit) required (login %s)"}
+	DemoWebHTTPS     = T{"Espace privé : https://127.0.0.1:%d (certificat auto-signé : le navigateur demande une fois de l'accepter ; identifiant %s)", "Espace privé: https://127.0.0.1:%d (self-signed certificate: the browser asks once to accept it; login %s)"}
+	DemoWeb          = T{"Espace privé : http://127.0.0.1:%d (identifiant %s)", "Espace privé: http://127.0.0.1:%d (login %s)"}
 	DemoFTP          = T{`FTP/FTPS : ftp://127.0.0.1:%d, dans FileZilla choisissez « Exiger FTP explicite sur TLS » (identifiant %s)`, `FTP/FTPS: ftp://127.0.0.1:%d, in FileZilla choose "Require explicit FTP over TLS" (login %s)`}
 	PprofFailed      = T{"--pprof : %w", "--pprof: %w"}
 )

@@ -120,6 +120,7 @@ func (s *Server) Listen() ([]net.Addr, error) {
 		}
 		s.listeners = append(s.listeners, l)
 		addrs = append(addrs, l.Addr())
+		s.log.Info("listening", "server", "httpd", "address", l.Addr().String(), "https", b.TLS)
 	}
 	return addrs, nil
 }

@@ -141,6 +141,17 @@ func printDemo(cmd *cobra.Command, logins []demo.Login, d *daemon.Daemon) {
 			fmt.Fprintln(out, catalogue.DemoFTP.F(t.Port, logins[0].Login))
 		}
 	}
+	for i, a := range d.HTTPAddrs {
+		t, ok := a.(*net.TCPAddr)
+		if !ok {
+			continue
+		}
+		if d.Config.HTTPD.Bindings[i].EnableHTTPS {
+			fmt.Fprintln(out, catalogue.DemoWebHTTPS.F(t.Port, logins[0].Login))
+		} else {
+			fmt.Fprintln(out, catalogue.DemoWeb.F(t.Port, logins[0].Login))
+		}
+	}
 }
 
 // servePprof exposes the profiler on its own listener and mux, so that it
