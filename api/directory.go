@@ -144,36 +144,14 @@ func (h *Handler) applyItem(c *call, kind auth.Kind, key, value string, mismatch
 	return d, nil
 }
 
-// accountJSON is an account as the API shows it: the import's fields,
-// no secret, and whether it has a password.
-type accountJSON struct {
-	Login       string   `json:"login"`
-	Role        string   `json:"role"`
-	Ref         string   `json:"ref"`
-	Name        string   `json:"name"`
-	Email       string   `json:"email"`
-	PublicKeys  []string `json:"public_keys"`
-	Disabled    bool     `json:"disabled"`
-	ExpiresAt   string   `json:"expires_at"`
-	HasPassword bool     `json:"has_password"`
-}
-
-func newAccountJSON(a auth.Account) accountJSON {
-	keys := a.PublicKeys
-	if keys == nil {
-		keys = []string{}
-	}
-	return accountJSON{a.Login, a.Role, a.Ref, a.Name, a.Email, keys, a.Disabled, a.ExpiresAt, a.PasswordHash != ""}
-}
-
 func (h *Handler) listAccounts(c *call) error {
 	list, err := h.o.Store.Accounts(c.r.Context())
 	if err != nil {
 		return err
 	}
-	out := make([]accountJSON, 0, len(list))
+	out := make([]tmsimport.ListedAccount, 0, len(list))
 	for _, a := range list {
-		out = append(out, newAccountJSON(a))
+		out = append(out, tmsimport.List(a))
 	}
 	return c.writeJSON(http.StatusOK, out)
 }
@@ -183,7 +161,7 @@ func (h *Handler) getAccount(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.writeJSON(http.StatusOK, newAccountJSON(a))
+	return c.writeJSON(http.StatusOK, tmsimport.List(a))
 }
 
 // created is 201 for an item the write added, 200 for one it changed or
@@ -205,7 +183,7 @@ func (h *Handler) putAccount(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.writeJSON(created(d.Accounts.Added), newAccountJSON(a))
+	return c.writeJSON(created(d.Accounts.Added), tmsimport.List(a))
 }
 
 func (h *Handler) deleteAccount(c *call) error {
@@ -226,7 +204,7 @@ func (h *Handler) setDisabled(disabled bool) func(*call) error {
 		if err != nil {
 			return err
 		}
-		return c.writeJSON(http.StatusOK, newAccountJSON(a))
+		return c.writeJSON(http.StatusOK, tmsimport.List(a))
 	}
 }
 

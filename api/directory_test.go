@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dossierd/dossierd/tmsimport"
 )
 
 func TestDirectoryExportImport(t *testing.T) {
@@ -110,7 +112,7 @@ func TestAccounts(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	w := e.do(t, request{method: "GET", target: "/api/v1/accounts", key: "reader"})
-	var list []accountJSON
+	var list []tmsimport.ListedAccount
 	json.Unmarshal(w.Body.Bytes(), &list)
 	if w.Code != 200 || len(list) != 6 || list[0].Login != "acme" || !list[0].HasPassword {
 		t.Fatalf("accounts: %s", w.Body)

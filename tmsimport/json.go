@@ -422,6 +422,27 @@ type exportEnrollment struct {
 
 // Export writes the directory to w in the import's JSON shape, without
 // passwords or hashes: importing it back changes nothing.
+// listOf writes a missing list as [], which readers of the JSON expect.
+func listOf(keys []string) []string {
+	if keys == nil {
+		return []string{}
+	}
+	return keys
+}
+
+// ListedAccount is an account as `dossierd account list --json` and the
+// API's GET /accounts show it: the export's fields (no secret), and
+// whether it has a password.
+type ListedAccount struct {
+	exportAccount
+	HasPassword bool `json:"has_password"`
+}
+
+// List is a's ListedAccount.
+func List(a auth.Account) ListedAccount {
+	return ListedAccount{exportAccount{a.Login, a.Role, a.Ref, a.Name, a.Email, listOf(a.PublicKeys), a.Disabled, a.ExpiresAt}, a.PasswordHash != ""}
+}
+
 func Export(ctx context.Context, store *auth.Store, w io.Writer) error {
 	snap, err := store.Export(ctx)
 	if err != nil {
@@ -433,11 +454,7 @@ func Export(ctx context.Context, store *auth.Store, w io.Writer) error {
 		Enrollments: make([]exportEnrollment, 0, len(snap.Enrollments)),
 	}
 	for _, a := range snap.Accounts {
-		keys := a.PublicKeys
-		if keys == nil {
-			keys = []string{}
-		}
-		out.Accounts = append(out.Accounts, exportAccount{a.Login, a.Role, a.Ref, a.Name, a.Email, keys, a.Disabled, a.ExpiresAt})
+		out.Accounts = append(out.Accounts, exportAccount{a.Login, a.Role, a.Ref, a.Name, a.Email, listOf(a.PublicKeys), a.Disabled, a.ExpiresAt})
 	}
 	for _, s := range snap.Sessions {
 		out.Sessions = append(out.Sessions, exportSession(s))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/daemon"
+	"github.com/dossierd/dossierd/tmsimport"
 
 	"github.com/dossierd/dossierd/auth"
 )
@@ -142,19 +143,6 @@ func (c *cli) accountDelete() *cobra.Command {
 	}
 }
 
-// accountJSON is the listed shape: the import's field names, no secrets.
-type accountJSON struct {
-	Login       string   `json:"login"`
-	Role        string   `json:"role"`
-	Ref         string   `json:"ref"`
-	Name        string   `json:"name"`
-	Email       string   `json:"email"`
-	PublicKeys  []string `json:"public_keys"`
-	Disabled    bool     `json:"disabled"`
-	ExpiresAt   string   `json:"expires_at"`
-	HasPassword bool     `json:"has_password"`
-}
-
 func (c *cli) accountList() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -168,13 +156,9 @@ func (c *cli) accountList() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				list := make([]accountJSON, 0, len(accts))
+				list := make([]tmsimport.ListedAccount, 0, len(accts))
 				for _, a := range accts {
-					keys := a.PublicKeys
-					if keys == nil {
-						keys = []string{}
-					}
-					list = append(list, accountJSON{a.Login, a.Role, a.Ref, a.Name, a.Email, keys, a.Disabled, a.ExpiresAt, a.PasswordHash != ""})
+					list = append(list, tmsimport.List(a))
 				}
 				return writeJSON(out, list)
 			}
