@@ -259,12 +259,7 @@ func (h *Handler) tree(c *call) error {
 // sessionJSON is a session as the import shapes it, with its enrollments
 // when one session is asked for.
 type sessionJSON struct {
-	Code        string            `json:"code"`
-	Title       string            `json:"title"`
-	StartsOn    string            `json:"starts_on"`
-	EndsOn      string            `json:"ends_on"`
-	Folder      string            `json:"folder"`
-	Hidden      bool              `json:"hidden"`
+	tmsimport.ListedSession
 	Enrollments *[]enrollmentJSON `json:"enrollments,omitempty"`
 }
 
@@ -276,7 +271,7 @@ type enrollmentJSON struct {
 }
 
 func newSessionJSON(s auth.Session) sessionJSON {
-	return sessionJSON{Code: s.Code, Title: s.Title, StartsOn: s.StartsOn, EndsOn: s.EndsOn, Folder: s.Folder, Hidden: s.Hidden}
+	return sessionJSON{ListedSession: tmsimport.ListedSession(s)}
 }
 
 func (h *Handler) listSessions(c *call) error {

@@ -88,14 +88,19 @@ func StartLogging(t testing.TB, mutate func(*config.Config), h slog.Handler) *En
 			t.Fatal(err)
 		}
 	}
+	e.run(t)
+	return e
+}
+
+// run serves the daemon until Stop (at the latest when the test ends).
+func (e *Env) run(t testing.TB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop = cancel
 	go func() {
 		defer close(e.done)
-		d.Run(ctx)
+		e.Daemon.Run(ctx)
 	}()
 	t.Cleanup(e.Stop)
-	return e
 }
 
 // Restart stops the daemon and starts another on the same folders and
@@ -109,13 +114,7 @@ func (e *Env) Restart(t testing.TB) *Env {
 		t.Fatalf("daemon restart: %v", err)
 	}
 	n := &Env{Dir: e.Dir, Config: e.Config, Daemon: d, Passwords: e.Passwords, done: make(chan struct{})}
-	ctx, cancel := context.WithCancel(context.Background())
-	n.stop = cancel
-	go func() {
-		defer close(n.done)
-		d.Run(ctx)
-	}()
-	t.Cleanup(n.Stop)
+	n.run(t)
 	return n
 }
 

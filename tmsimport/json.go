@@ -438,6 +438,17 @@ type ListedAccount struct {
 	HasPassword bool `json:"has_password"`
 }
 
+// ListedSession is a session as `dossierd session list --json` and the
+// API show it: the import's fields, hidden always written.
+type ListedSession struct {
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+	StartsOn string `json:"starts_on"`
+	EndsOn   string `json:"ends_on"`
+	Folder   string `json:"folder"`
+	Hidden   bool   `json:"hidden"`
+}
+
 // List is a's ListedAccount.
 func List(a auth.Account) ListedAccount {
 	return ListedAccount{exportAccount{a.Login, a.Role, a.Ref, a.Name, a.Email, listOf(a.PublicKeys), a.Disabled, a.ExpiresAt}, a.PasswordHash != ""}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/daemon"
+	"github.com/dossierd/dossierd/tmsimport"
 
 	"github.com/dossierd/dossierd/auth"
 )
@@ -55,15 +56,6 @@ func (c *cli) sessionDelete() *cobra.Command {
 	}
 }
 
-type sessionJSON struct {
-	Code     string `json:"code"`
-	Title    string `json:"title"`
-	StartsOn string `json:"starts_on"`
-	EndsOn   string `json:"ends_on"`
-	Folder   string `json:"folder"`
-	Hidden   bool   `json:"hidden"`
-}
-
 func (c *cli) sessionList() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -77,9 +69,9 @@ func (c *cli) sessionList() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				list := make([]sessionJSON, 0, len(sessions))
+				list := make([]tmsimport.ListedSession, 0, len(sessions))
 				for _, s := range sessions {
-					list = append(list, sessionJSON(s))
+					list = append(list, tmsimport.ListedSession(s))
 				}
 				return writeJSON(out, list)
 			}
