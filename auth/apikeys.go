@@ -2,12 +2,8 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"slices"
 	"strings"
@@ -91,12 +87,6 @@ func validateKeyName(name string) error {
 	return nil
 }
 
-// hashKey is the stored form of a key.
-func hashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
-}
-
 // AddAPIKey makes a key named name with scopes, usable until expires
 // (YYYY-MM-DD, included; "" for never), and returns the key: it is shown
 // once, only its hash is kept. A name may be reused once its key is revoked.
@@ -113,11 +103,7 @@ func (s *Store) AddAPIKey(ctx context.Context, name string, scopes []string, exp
 			return "", err
 		}
 	}
-	var secret [32]byte
-	if _, err := rand.Read(secret[:]); err != nil {
-		return "", err
-	}
-	key := APIKeyPrefix + base64.RawURLEncoding.EncodeToString(secret[:])
+	key := APIKeyPrefix + NewToken()
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM api_keys WHERE name = ? AND revoked_at = ''`, name).Scan(&n); err != nil {
@@ -127,7 +113,7 @@ func (s *Store) AddAPIKey(ctx context.Context, name string, scopes []string, exp
 			return exists(catalogue.APIKeyExists, name)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (name, key_hash, scopes, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
-			name, hashKey(key), strings.Join(scopes, ","), expires, timestamp(s.now()))
+			name, HashToken(key), strings.Join(scopes, ","), expires, timestamp(s.now()))
 		if isConstraint(err) {
 			return exists(catalogue.APIKeyExists, name)
 		}
@@ -206,7 +192,7 @@ func (s *Store) VerifyAPIKey(ctx context.Context, key string) (APIKey, error) {
 	// The lookup is by the hash: timing tells about the hash of what was
 	// sent, never about a stored secret. The comparison that follows is
 	// constant-time all the same, as a backstop of the index's equality.
-	h := hashKey(key)
+	h := HashToken(key)
 	var stored string
 	row := s.db.QueryRowContext(ctx, `SELECT key_hash, `+apiKeyColumns+` FROM api_keys WHERE key_hash = ?`, h)
 	k, err := scanAPIKey(row, &stored)

@@ -26,7 +26,7 @@ func TestAPIKeys(t *testing.T) {
 	}
 	// Only the hash is stored.
 	var stored string
-	if err := s.DB().QueryRow(`SELECT key_hash FROM api_keys`).Scan(&stored); err != nil || stored != hashKey(key) || strings.Contains(stored, secret) {
+	if err := s.DB().QueryRow(`SELECT key_hash FROM api_keys`).Scan(&stored); err != nil || stored != HashToken(key) || strings.Contains(stored, secret) {
 		t.Fatalf("stored %q, %v", stored, err)
 	}
 

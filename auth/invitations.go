@@ -2,11 +2,7 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"time"
 
@@ -31,19 +27,10 @@ var (
 	ErrInvitationReplaced = catalogue.Error(catalogue.ErrInvitationReplaced)
 )
 
-// invitationTokenBytes is the randomness of a token: 256 bits, 43
-// characters of unpadded base64url.
-const invitationTokenBytes = 32
-
 // invitationKeep is how long a row outlives its link's expiry: until then
 // an old link is told "expired" rather than "unknown". Rows older than that
 // are deleted when a new link is made.
 const invitationKeep = 30 * 24 * time.Hour
-
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
 
 // CreateInvitation makes a link for login that lasts ttl, and returns its
 // token (to put in the URL, config.InvitationURL) and its expiry as
@@ -69,11 +56,7 @@ func (s *Store) createLink(ctx context.Context, login string, ttl time.Duration,
 	if ttl <= 0 {
 		return "", time.Time{}, catalogue.Errorf(catalogue.InvitationTTL, ttl)
 	}
-	raw := make([]byte, invitationTokenBytes)
-	if _, err := rand.Read(raw); err != nil {
-		return "", time.Time{}, err
-	}
-	token = base64.RawURLEncoding.EncodeToString(raw)
+	token = NewToken()
 	now := s.now()
 	expires = parseTimestamp(timestamp(now.Add(ttl)))
 	err = s.write(ctx, func(tx *sql.Tx) error {
@@ -93,7 +76,7 @@ func (s *Store) createLink(ctx context.Context, login string, ttl time.Duration,
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO invitations (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			tokenHash(token), a.ID, timestamp(now), timestamp(expires))
+			HashToken(token), a.ID, timestamp(now), timestamp(expires))
 		return dbError(err)
 	})
 	if err != nil {
@@ -141,7 +124,7 @@ func (s *Store) RedeemInvitation(ctx context.Context, token, password string) (A
 			return err
 		}
 		now := timestamp(s.now())
-		res, err := tx.ExecContext(ctx, `UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at = ''`, now, tokenHash(token))
+		res, err := tx.ExecContext(ctx, `UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at = ''`, now, HashToken(token))
 		if err != nil {
 			return dbError(err)
 		}
@@ -155,7 +138,7 @@ func (s *Store) RedeemInvitation(ctx context.Context, token, password string) (A
 		}
 		// The password is chosen: the account's other links (a reset
 		// link beside an invitation) stop.
-		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET replaced = 1 WHERE account_id = ? AND used_at = '' AND token_hash <> ?`, a.ID, tokenHash(token)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET replaced = 1 WHERE account_id = ? AND used_at = '' AND token_hash <> ?`, a.ID, HashToken(token)); err != nil {
 			return dbError(err)
 		}
 		a.PasswordHash = h
@@ -175,7 +158,7 @@ func (s *Store) checkInvitation(ctx context.Context, q queryer, token string) (A
 	var id int64
 	var expires, used string
 	var replaced bool
-	err := q.QueryRowContext(ctx, `SELECT account_id, expires_at, used_at, replaced FROM invitations WHERE token_hash = ?`, tokenHash(token)).
+	err := q.QueryRowContext(ctx, `SELECT account_id, expires_at, used_at, replaced FROM invitations WHERE token_hash = ?`, HashToken(token)).
 		Scan(&id, &expires, &used, &replaced)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, &sentinelError{catalogue.InvitationUnknown, nil, ErrInvitationUnknown}

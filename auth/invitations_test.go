@@ -30,7 +30,7 @@ func TestInvitations(t *testing.T) {
 	}
 	// Only the hash is stored.
 	var n int
-	if err := s.DB().QueryRow(`SELECT count(*) FROM invitations WHERE token_hash = ?`, tokenHash(tok)).Scan(&n); err != nil || n != 1 {
+	if err := s.DB().QueryRow(`SELECT count(*) FROM invitations WHERE token_hash = ?`, HashToken(tok)).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("stored rows for the hash: %d, %v", n, err)
 	}
 	if err := s.DB().QueryRow(`SELECT count(*) FROM invitations WHERE token_hash = ?`, tok).Scan(&n); err != nil || n != 0 {
@@ -204,7 +204,7 @@ func TestOldInvitationsPruned(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := s.DB().QueryRow(`SELECT count(*) FROM invitations WHERE token_hash = ?`, tokenHash(old)).Scan(&n); err != nil || n != 0 {
+	if err := s.DB().QueryRow(`SELECT count(*) FROM invitations WHERE token_hash = ?`, HashToken(old)).Scan(&n); err != nil || n != 0 {
 		t.Errorf("a link expired long ago is still stored (%d, %v)", n, err)
 	}
 }

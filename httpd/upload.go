@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dossierd/dossierd/auth"
 	"github.com/dossierd/dossierd/catalogue"
 	"github.com/dossierd/dossierd/names"
 	"github.com/dossierd/dossierd/service"
@@ -210,7 +211,7 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 		s.refusal(w, err)
 		return
 	}
-	u = &webUpload{id: newToken(), key: key, login: login, conn: c, up: up, size: req.Size}
+	u = &webUpload{id: auth.NewToken(), key: key, login: login, conn: c, up: up, size: req.Size}
 	u.touch()
 	if req.Size == 0 {
 		s.commit(w, u)

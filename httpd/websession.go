@@ -2,11 +2,7 @@ package httpd
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"sync"
@@ -63,24 +59,13 @@ func (ss *sessions) init() {
 	ss.ended = map[string]endedSession{}
 }
 
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-func newToken() string {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // startSession opens a web session for a, whose password was just
 // checked: its connection first (the login's limits may refuse it), then
 // the row and the cookie.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a auth.Account) error {
-	token := newToken()
+	token := auth.NewToken()
 	now := time.Now()
-	ws := &webSession{hash: hashToken(token), login: a.Login, remote: remote(r), created: now, expires: now.Add(s.cfg.SessionLifetime), saved: now}
+	ws := &webSession{hash: auth.HashToken(token), login: a.Login, remote: remote(r), created: now, expires: now.Add(s.cfg.SessionLifetime), saved: now}
 	conn, err := s.svc.Open(r.Context(), a, Protocol, ws.remote, s.kicker(ws))
 	if err != nil {
 		return err
@@ -122,7 +107,7 @@ func (s *Server) current(r *http.Request) (*webSession, *service.Conn, error) {
 	if err != nil || c.Value == "" {
 		return nil, nil, errSessionEnded{}
 	}
-	hash := hashToken(c.Value)
+	hash := auth.HashToken(c.Value)
 	now := time.Now()
 	s.sessions.mu.Lock()
 	ws := s.sessions.byHash[hash]
