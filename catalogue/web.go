@@ -14,6 +14,7 @@ var Web = map[string]T{
 	"login.failed":       T{"Identifiant ou mot de passe incorrect.", "Wrong login or password."},
 	"login.forgot":       T{"Mot de passe oublié ?", "Forgot your password?"},
 	"login.ended":        T{"Vous avez été déconnecté : %s", "You were logged out: %s"},
+	"login.none":         T{"Vous n'êtes plus connecté : reconnectez-vous dans un autre onglet, puis choisissez à nouveau le fichier.", "You are no longer logged in: log in again in another tab, then choose the file again."},
 	"login.loggedout":    T{"Vous êtes déconnecté.", "You are logged out."},
 	"logout":             T{"Se déconnecter", "Log out"},
 	"nav.files":          T{"Mes fichiers", "My files"},

@@ -90,10 +90,16 @@ func (s *Server) withConn(h connHandler) http.HandlerFunc {
 				s.message(w, status(err), view{Heading: s.sentence(err)}, "/")
 				return
 			}
-			if r.Method != http.MethodGet || strings.HasPrefix(r.URL.Path, "/upload") {
-				writeJSON(w, http.StatusUnauthorized, map[string]string{"error": catalogue.W("login.ended", ended.reason)})
+			if strings.HasPrefix(r.URL.Path, "/upload") {
+				// The page's script shows it beside the file.
+				msg := catalogue.W("login.none")
+				if ended.reason != "" {
+					msg = catalogue.W("login.ended", ended.reason)
+				}
+				writeJSON(w, http.StatusUnauthorized, uploadReply{Error: msg})
 				return
 			}
+			// A page, or a form posted from a page left open: the login page.
 			http.SetCookie(w, s.cookie(r, "", timeZero))
 			s.loginForm(w, r, http.StatusUnauthorized, "", ended.reason)
 			return

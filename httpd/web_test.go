@@ -426,3 +426,18 @@ func TestTricklingChunkCut(t *testing.T) {
 		t.Fatal("the file differs")
 	}
 }
+
+// TestNoSessionAnswers: without a session, a form posted from a page left
+// open lands on the login page, and the upload script gets a sentence.
+func TestNoSessionAnswers(t *testing.T) {
+	env := scenario.Start(t, nil)
+	b := newBrowser(t, env)
+	resp, body := b.post("/mkdir", url.Values{"folder": {"/Mes documents"}, "name": {"x"}})
+	if resp.StatusCode != 401 || !strings.Contains(body, `id="login-form"`) {
+		t.Fatalf("form without a session: %d %s", resp.StatusCode, body)
+	}
+	code, r := b.startUpload("/Mes documents", "x.pdf", 10, false)
+	if code != 401 || !strings.Contains(r.Error, "no longer logged in") {
+		t.Fatalf("upload without a session: %d %+v", code, r)
+	}
+}
