@@ -295,6 +295,20 @@ CREATE TABLE event_accounts (
 	usable INTEGER NOT NULL
 );
 `,
+	// 4: the unfinished web uploads a shutdown set aside (vfs.Parked), so
+	// that a page continues its file after the restart. Owned by httpd,
+	// like web_sessions; a row whose web session is gone, or older than
+	// vfs.ParkedKeep, is swept with its file.
+	`
+CREATE TABLE web_uploads (
+	file_key   TEXT PRIMARY KEY, -- the web session's hash and the page's identity of the file (folder, name, size, date)
+	token_hash TEXT NOT NULL,    -- its web session
+	path       TEXT NOT NULL,    -- the virtual path written
+	temp       TEXT NOT NULL,    -- the parked file, relative to the storage root
+	size       INTEGER NOT NULL, -- the bytes it holds: where the page continues
+	parked_at  TEXT NOT NULL
+);
+`,
 }
 
 // migrate brings the schema up to date: forward only, every missing

@@ -185,9 +185,10 @@ func (s *Server) build() []func() {
 // keeps the session.
 func (s *Server) BeginShutdown() { s.shuttingDown.Store(true) }
 
-// Shutdown stops accepting, lets requests in flight end within ctx, and
-// closes the web sessions' connections without ending the sessions: they
-// are in the database and carry on after the restart.
+// Shutdown stops accepting, lets requests in flight end within ctx, parks
+// the unfinished uploads (park.go) and closes the web sessions'
+// connections without ending the sessions: they are in the database and
+// carry on after the restart, uploads included.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.BeginShutdown()
 	s.stopOnce.Do(func() { close(s.stopSweep) })
@@ -205,7 +206,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	}
 	wg.Wait()
 	s.closeListeners()
-	s.uploads.dropAll()
+	s.parkAll()
 	s.sessions.closeConns()
 	s.wg.Wait()
 }
@@ -270,5 +271,6 @@ func (s *Server) sweep() {
 		}
 		s.sessions.expire(s, time.Now())
 		s.uploads.expire(time.Now().Add(-uploadAbandoned))
+		s.sweepParked(s.background, time.Now())
 	}
 }

@@ -36,6 +36,7 @@ const maxChunk = 64 << 20
 // reload.
 type webUpload struct {
 	id, key string
+	session string // the web session's hash
 	login   string
 	conn    *service.Conn
 	up      *service.Upload
@@ -106,17 +107,38 @@ func (us *uploads) drop(u *webUpload) {
 	}
 }
 
-// dropWhere drops the uploads match selects. match runs without the
-// registry's lock: a chunk being written holds its upload's lock and then
-// takes the registry's (forget), never the reverse.
-func (us *uploads) dropWhere(match func(*webUpload) bool) {
+// all is every upload of the registry, for work done outside its lock: a
+// chunk being written holds its upload's lock and then takes the
+// registry's (forget), never the reverse.
+func (us *uploads) all() []*webUpload {
 	us.mu.Lock()
+	defer us.mu.Unlock()
 	all := make([]*webUpload, 0, len(us.byID))
 	for _, u := range us.byID {
 		all = append(all, u)
 	}
+	return all
+}
+
+// add registers u, in one swap under the lock: an upload of the same file
+// started meanwhile leaves both maps, then is dropped.
+func (us *uploads) add(u *webUpload) {
+	us.mu.Lock()
+	old := us.byKey[u.key]
+	if old != nil {
+		delete(us.byID, old.id)
+	}
+	us.byID[u.id] = u
+	us.byKey[u.key] = u
 	us.mu.Unlock()
-	for _, u := range all {
+	if old != nil {
+		us.drop(old)
+	}
+}
+
+// dropWhere drops the uploads match selects (run outside the lock).
+func (us *uploads) dropWhere(match func(*webUpload) bool) {
+	for _, u := range us.all() {
 		if match(u) {
 			us.drop(u)
 		}
@@ -126,7 +148,6 @@ func (us *uploads) dropWhere(match func(*webUpload) bool) {
 func (us *uploads) dropConn(c *service.Conn) {
 	us.dropWhere(func(u *webUpload) bool { return u.conn == c })
 }
-func (us *uploads) dropAll() { us.dropWhere(func(*webUpload) bool { return true }) }
 func (us *uploads) expire(before time.Time) {
 	us.dropWhere(func(u *webUpload) bool { return u.touched.Load() < before.UnixNano() })
 }
@@ -190,6 +211,11 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 			writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
 			return
 		}
+	} else if u = s.unpark(r.Context(), ws, c, key, req.Size); u != nil {
+		// Parked by a restart of the daemon (park.go): taken up where it
+		// stood, as the user already chose to send it.
+		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: u.offset.Load()})
+		return
 	}
 	if max := c.FS.MaxFileSize(); max > 0 && req.Size > max {
 		// Said before the first byte: the browser knows the size.
@@ -211,25 +237,13 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 		s.refusal(w, err)
 		return
 	}
-	u = &webUpload{id: auth.NewToken(), key: key, login: login, conn: c, up: up, size: req.Size}
+	u = &webUpload{id: auth.NewToken(), key: key, session: ws.hash, login: login, conn: c, up: up, size: req.Size}
 	u.touch()
 	if req.Size == 0 {
 		s.commit(w, u)
 		return
 	}
-	// One swap under the lock: an upload of the same file started
-	// meanwhile leaves both maps, then is dropped.
-	s.uploads.mu.Lock()
-	old := s.uploads.byKey[key]
-	if old != nil {
-		delete(s.uploads.byID, old.id)
-	}
-	s.uploads.byID[u.id] = u
-	s.uploads.byKey[key] = u
-	s.uploads.mu.Unlock()
-	if old != nil {
-		s.uploads.drop(old)
-	}
+	s.uploads.add(u)
 	writeJSON(w, http.StatusOK, uploadReply{ID: u.id})
 }
 

@@ -195,8 +195,10 @@ func (s *Server) kicker(ws *webSession) func(reason string) {
 	}
 }
 
-// endSession closes the session's connection (its uploads in progress are
-// dropped) and, when end is set, the session itself.
+// endSession closes the session's connection and, when end is set, the
+// session itself. The uploads in progress are dropped with the session,
+// and parked when only the connection closes (a shutdown: the session
+// carries on after the restart, and so do they).
 func (s *Server) endSession(ws *webSession, reason string, end bool) {
 	ws.mu.Lock()
 	conn := ws.conn
@@ -206,7 +208,11 @@ func (s *Server) endSession(ws *webSession, reason string, end bool) {
 	}
 	ws.mu.Unlock()
 	if conn != nil {
-		s.uploads.dropConn(conn)
+		if end {
+			s.uploads.dropConn(conn)
+		} else {
+			s.parkWhere(func(u *webUpload) bool { return u.conn == conn })
+		}
 		conn.Close()
 	}
 	if !end {

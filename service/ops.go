@@ -329,6 +329,48 @@ func (u *Upload) Drop() error {
 	return u.Close()
 }
 
+// Park sets an unfinished upload aside at a shutdown (vfs.Upload.Park),
+// for Unpark after the restart. Nothing is audited or emitted when it
+// succeeds: the upload is not over, and is audited when it ends. An
+// upload that cannot be parked is discarded and audited as interrupted.
+func (u *Upload) Park() (vfs.Parked, error) {
+	var p vfs.Parked
+	ended := &vfs.PathError{Op: "upload", Path: u.Path(), Err: vfs.ErrFailed} // nothing was published
+	var err error = ended                                                     // closed already
+	u.once.Do(func() {
+		p, err = u.Upload.Park()
+		u.err = ended
+		if err != nil {
+			u.err = err
+		}
+		u.c.transfers.open.Add(-1)
+		u.c.release()
+		if err != nil {
+			u.c.Audit(audit.Upload, u.Path(), "", u.Written(), time.Since(u.start), interrupted{catalogue.UploadWord})
+		}
+	})
+	return p, err
+}
+
+// Unpark continues an upload a shutdown parked, with the checks of a new
+// upload as of now (vfs.FS.Unpark).
+func (c *Conn) Unpark(p vfs.Parked) (*Upload, error) {
+	if err := c.hold("upload", p.Path); err != nil {
+		return nil, err
+	}
+	u, err := c.FS.Unpark(p)
+	if err != nil {
+		c.release()
+		c.Audit(audit.Upload, p.Path, "", 0, 0, err)
+		return nil, c.check("upload", p.Path, err)
+	}
+	c.transfers.open.Add(1)
+	return &Upload{Upload: u, c: c, start: time.Now()}, nil
+}
+
+// DropParked removes the file of a parked upload nobody continued.
+func (s *Service) DropParked(p vfs.Parked) error { return s.storage.RemoveParked(p) }
+
 // ErrInterrupted marks the audit result of a transfer the connection cut
 // before the end of the file.
 var ErrInterrupted = errors.New("interrupted")

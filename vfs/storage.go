@@ -156,7 +156,9 @@ func (s *Storage) openMount(m *Mount) (*os.Root, error) {
 // RemoveStaleUploads deletes temporary upload files left by a previous run
 // that was killed (kill -9, power loss): they were never published and no
 // client can resume them. Only files older than since are removed, so
-// uploads of the running daemon are safe. It returns how many it removed.
+// uploads of the running daemon are safe; the uploads a shutdown parked
+// (Upload.Park) wait ParkedKeep more for their clients. It returns how
+// many it removed.
 func (s *Storage) RemoveStaleUploads(ctx context.Context, since time.Time) (int, error) {
 	n := 0
 	err := fs.WalkDir(s.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
@@ -169,7 +171,11 @@ func (s *Storage) RemoveStaleUploads(ctx context.Context, since time.Time) (int,
 		if d.IsDir() || !strings.HasPrefix(d.Name(), tempPrefix) {
 			return nil
 		}
-		if fi, err := d.Info(); err == nil && fi.ModTime().Before(since) {
+		before := since
+		if strings.HasPrefix(d.Name(), parkedPrefix) {
+			before = since.Add(-ParkedKeep)
+		}
+		if fi, err := d.Info(); err == nil && fi.ModTime().Before(before) {
 			if s.root.Remove(p) == nil {
 				n++
 			}

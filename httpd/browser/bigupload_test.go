@@ -41,6 +41,7 @@ const proxyBodyLimit = 100_000_000
 type cappingProxy struct {
 	*httptest.Server
 	cutAt, holdAt int64
+	target        atomic.Pointer[url.URL] // the daemon: a restarted one listens elsewhere
 
 	forwarded atomic.Int64 // upload body bytes read from the browser
 	largest   atomic.Int64 // largest Content-Length forwarded
@@ -57,14 +58,11 @@ type connKey struct{}
 
 func newCappingProxy(t *testing.T, upstream string, cutAt, holdAt int64) *cappingProxy {
 	t.Helper()
-	target, err := url.Parse(upstream)
-	if err != nil {
-		t.Fatal(err)
-	}
 	px := &cappingProxy{cutAt: cutAt, holdAt: holdAt, held: make(chan struct{}), release: make(chan struct{})}
+	px.retarget(t, upstream)
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(target)
+			r.SetURL(px.target.Load())
 			r.Out.Host = r.In.Host // as nginx's proxy_set_header Host $host
 			r.SetXForwarded()
 		},
@@ -105,6 +103,17 @@ func newCappingProxy(t *testing.T, upstream string, cutAt, holdAt int64) *cappin
 		px.Close()
 	})
 	return px
+}
+
+// retarget sends the next requests to upstream (a daemon restarted on
+// other ports), as a proxy before a restarted service does.
+func (px *cappingProxy) retarget(t *testing.T, upstream string) {
+	t.Helper()
+	target, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	px.target.Store(target)
 }
 
 func (px *cappingProxy) releaseHold() {

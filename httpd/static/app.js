@@ -134,12 +134,17 @@
           job.replace = true;
           return start(job);
         }
+        if (away(j.status)) return retry(job, 0);
         if (j.status !== 200) { refused(job, j); return; }
         if (j.done) { finished(job); return; } // an empty file: committed at once
         if (j.offset > 0) job.ui.state.textContent = fmt(words.resuming, size(j.offset));
         return send(job, j.id, j.offset, 0);
       }, function () { return retry(job, 0); });
   }
+
+  // away: the daemon cannot be reached for now, as its reverse proxy
+  // says while it restarts; the page tries again.
+  function away(status) { return status >= 502 && status <= 504; }
 
   function retry(job, tries) {
     if (tries >= 8) { job.ui.state.textContent = words.failed; return Promise.reject(); }
@@ -148,6 +153,7 @@
       .then(function () {
         return api("POST", "/upload", { folder: folder, name: job.name, size: job.file.size, modified: job.file.lastModified || 0, replace: true })
           .then(function (j) {
+            if (away(j.status)) return retry(job, tries + 1);
             if (j.status !== 200) { refused(job, j); return; }
             return send(job, j.id, j.offset, tries + 1);
           }, function () { return retry(job, tries + 1); });
@@ -178,6 +184,11 @@
           // Another request of ours still writes (a retry raced its
           // original): continue where the server stands, in a moment.
           setTimeout(function () { send(job, id, j.offset, tries).then(ok, fail); }, 500);
+        } else if (xhr.status === 404 || away(xhr.status)) {
+          // The server is away (restarting: its reverse proxy answers
+          // 502-504) or no longer knows this upload (it restarted, or it
+          // dropped it): ask again where to continue.
+          retry(job, tries).then(ok, fail);
         } else {
           refused(job, j);
           ok();
