@@ -149,3 +149,22 @@ func TestSentenceErrorFollowsLanguage(t *testing.T) {
 		t.Errorf("in English: %q, want %q", got, catalogue.Banned.EN)
 	}
 }
+
+// TestArgumentIndexes: the check of sentences with explicit indexes
+// catches an English side reading an argument with another verb, or one
+// no side fills in between.
+func TestArgumentIndexes(t *testing.T) {
+	for _, tt := range []struct {
+		fr, en string
+		same   bool
+	}{
+		{"%s attend %d argument (%s), %d donné(s)", "accepts %[2]d arg(s), received %[4]d", true},
+		{"%s attend %d", "accepts %[2]s", false},
+		{"%s", "%[3]d", false},
+		{"%[1]s et %[1]s", "%s", true},
+	} {
+		if got := sameArguments(tt.fr, tt.en); got != tt.same {
+			t.Errorf("%q / %q: %v, want %v", tt.fr, tt.en, got, tt.same)
+		}
+	}
+}

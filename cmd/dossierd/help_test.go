@@ -14,9 +14,11 @@ import (
 	"github.com/dossierd/dossierd/catalogue"
 )
 
-// englishConfig is a configuration file that asks for English.
+// englishConfig is a configuration file that asks for English. The
+// language is the process's: the test leaves it French, for those after.
 func englishConfig(t *testing.T) string {
 	t.Helper()
+	t.Cleanup(func() { catalogue.Set(catalogue.French) })
 	cfg := filepath.Join(t.TempDir(), "sftpgo.json")
 	if err := os.WriteFile(cfg, []byte(`{"common": {"language": "en"}}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -168,6 +170,7 @@ func TestRefusalsOfCommandLine(t *testing.T) {
 	os.Unsetenv("DOSSIERD_COMMON__LANGUAGE")
 	run, _ := cliEnv(t)
 	runEN, _ := cliEnvConfig(t, `{"common": {"language": "en"}, "sftpd": {"bindings": []}, "ftpd": {"bindings": []}}`)
+	t.Cleanup(func() { catalogue.Set(catalogue.French) })
 	for _, tt := range []struct {
 		args   []string
 		fr, en string
