@@ -16,9 +16,56 @@ import (
 
 var verbRE = regexp.MustCompile(`%[-+# 0]*[0-9]*(\.[0-9]+)?[a-zA-Z%]`)
 
+// indexedVerbRE is a format verb with an explicit argument index, %[2]d:
+// a sentence whose English side (cobra's, pflag's) names fewer things
+// than its French one uses them.
+var indexedVerbRE = regexp.MustCompile(`%[-+# 0]*(\[([0-9]+)\])?[0-9]*(\.[0-9]+)?([a-zA-Z%])`)
+
+// argumentVerbs maps each argument a format uses (1-based, as fmt
+// numbers them) to the verb letter it is printed with.
+func argumentVerbs(format string) map[int]string {
+	verbs := map[int]string{}
+	next := 1
+	for _, m := range indexedVerbRE.FindAllStringSubmatch(format, -1) {
+		if m[4] == "%" {
+			continue
+		}
+		if m[2] != "" {
+			fmt.Sscan(m[2], &next)
+		}
+		verbs[next] = m[4]
+		next++
+	}
+	return verbs
+}
+
+// sameArguments reports whether fr and en, with explicit indexes, read
+// the same arguments the same way: together they use 1..n, each one with
+// one verb; one side may leave some out.
+func sameArguments(fr, en string) bool {
+	a, b := argumentVerbs(fr), argumentVerbs(en)
+	union := map[int]bool{}
+	for i, v := range a {
+		if w, ok := b[i]; ok && w != v {
+			return false
+		}
+		union[i] = true
+	}
+	for i := range b {
+		union[i] = true
+	}
+	for i := 1; i <= len(union); i++ {
+		if !union[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // TestEverySentenceInBothLanguages reads the catalogue's sources for its
 // T literals: each has a French and an English text with the same format
-// verbs in the same order, so that one call fills both.
+// verbs in the same order, so that one call fills both (or, with explicit
+// argument indexes, verbs that read the same arguments the same way).
 func TestEverySentenceInBothLanguages(t *testing.T) {
 	files, err := os.ReadDir(".")
 	if err != nil {
@@ -40,7 +87,11 @@ func TestEverySentenceInBothLanguages(t *testing.T) {
 			if len(fr) <= 2 || len(en) <= 2 {
 				t.Errorf("%s: %s has an empty text", f.Name(), m[1])
 			}
-			if a, b := verbRE.FindAllString(fr, -1), verbRE.FindAllString(en, -1); !reflect.DeepEqual(a, b) {
+			if strings.Contains(fr+en, "%[") {
+				if !sameArguments(fr, en) {
+					t.Errorf("%s: %s: French %s and English %s do not read the same arguments", f.Name(), m[1], fr, en)
+				}
+			} else if a, b := verbRE.FindAllString(fr, -1), verbRE.FindAllString(en, -1); !reflect.DeepEqual(a, b) {
 				t.Errorf("%s: %s: French verbs %v, English %v", f.Name(), m[1], a, b)
 			}
 		}
@@ -96,5 +147,24 @@ func TestSentenceErrorFollowsLanguage(t *testing.T) {
 	defer catalogue.Set(catalogue.French)
 	if got := sentinel.Error(); got != catalogue.Banned.EN {
 		t.Errorf("in English: %q, want %q", got, catalogue.Banned.EN)
+	}
+}
+
+// TestArgumentIndexes: the check of sentences with explicit indexes
+// catches an English side reading an argument with another verb, or one
+// no side fills in between.
+func TestArgumentIndexes(t *testing.T) {
+	for _, tt := range []struct {
+		fr, en string
+		same   bool
+	}{
+		{"%s attend %d argument (%s), %d donné(s)", "accepts %[2]d arg(s), received %[4]d", true},
+		{"%s attend %d", "accepts %[2]s", false},
+		{"%s", "%[3]d", false},
+		{"%[1]s et %[1]s", "%s", true},
+	} {
+		if got := sameArguments(tt.fr, tt.en); got != tt.same {
+			t.Errorf("%q / %q: %v, want %v", tt.fr, tt.en, got, tt.same)
+		}
 	}
 }

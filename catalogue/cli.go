@@ -1,10 +1,10 @@
 package catalogue
 
 // What back-office staff read from the dossierd command: what a command
-// did, why it refused, the headers of its tables. Cobra's usage and help
-// texts (Short, Long, flag descriptions) and its own refusals of a
-// command line stay in English; the log, for the server's administrator
-// and their tools, too. Values stored in the directory or the audit trail
+// did, why it refused, the headers of its tables. Its help (Short, Long,
+// flag usages, cobra's templates) and the refusals of a command line are
+// in help.go. The log, for the server's administrator and their tools,
+// stays in English. Values stored in the directory or the audit trail
 // (roles, actions, results) are shown as they are stored, since the same
 // words are typed after --role or --action.
 

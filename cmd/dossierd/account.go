@@ -37,7 +37,7 @@ func readPassword(cmd *cobra.Command, flag string, fromStdin bool) (string, erro
 }
 
 func (c *cli) accountCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "account", Short: "manage accounts"}
+	cmd := &cobra.Command{Use: "account", Short: catalogue.HelpAccount.F()}
 	cmd.AddCommand(c.accountAdd(), c.accountPasswd(), c.accountSet(), c.accountInvite(), c.accountEnable("disable", true), c.accountEnable("enable", false), c.accountDelete(), c.accountList())
 	return cmd
 }
@@ -48,8 +48,8 @@ func (c *cli) accountAdd() *cobra.Command {
 	var stdin bool
 	cmd := &cobra.Command{
 		Use:   "add LOGIN --role client|trainee|trainer|staff [--ref REF] [--name NAME] [--email ADDR] [--password PW | --password-stdin] [--public-key KEY] [--expires YYYY-MM-DD]",
-		Short: "create an account (and its exchange folder)",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpAccountAdd.F(),
+		Args:  exactArgs("LOGIN"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if a.Role == "" {
 				return catalogue.Error(catalogue.RoleFlagRequired)
@@ -71,14 +71,14 @@ func (c *cli) accountAdd() *cobra.Command {
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&a.Role, "role", "", "client, trainee, trainer or staff")
-	f.StringVar(&a.Ref, "ref", "", "TMS code of the client, trainee or trainer (empty for staff)")
-	f.StringVar(&a.Name, "name", "", "display name")
-	f.StringVar(&a.Email, "email", "", "email address, where invitation links are sent")
-	f.StringVar(&password, "password", "", "password (hashed with argon2id)")
-	f.BoolVar(&stdin, "password-stdin", false, "read the password from the first line of standard input")
-	f.StringVar(&key, "public-key", "", "SSH public key, as an authorized_keys line")
-	f.StringVar(&a.ExpiresAt, "expires", "", "last day the account may log in (YYYY-MM-DD)")
+	f.StringVar(&a.Role, "role", "", catalogue.HelpFlagRole.F())
+	f.StringVar(&a.Ref, "ref", "", catalogue.HelpFlagAccountRef.F())
+	f.StringVar(&a.Name, "name", "", catalogue.HelpFlagDisplayName.F())
+	f.StringVar(&a.Email, "email", "", catalogue.HelpFlagEmail.F())
+	f.StringVar(&password, "password", "", catalogue.HelpFlagPassword.F())
+	f.BoolVar(&stdin, "password-stdin", false, catalogue.HelpFlagPasswordStdin.F())
+	f.StringVar(&key, "public-key", "", catalogue.HelpFlagPublicKey.F())
+	f.StringVar(&a.ExpiresAt, "expires", "", catalogue.HelpFlagAccountExpiry.F())
 	return cmd
 }
 
@@ -87,8 +87,8 @@ func (c *cli) accountPasswd() *cobra.Command {
 	var stdin bool
 	cmd := &cobra.Command{
 		Use:   "passwd LOGIN [--password PW | --password-stdin]",
-		Short: "set an account's password (its open connections are closed)",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpAccountPasswd.F(),
+		Args:  exactArgs("LOGIN"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			pw, err := readPassword(cmd, password, stdin)
 			if err != nil {
@@ -104,16 +104,20 @@ func (c *cli) accountPasswd() *cobra.Command {
 			return nil
 		}),
 	}
-	cmd.Flags().StringVar(&password, "password", "", "new password")
-	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the new password from the first line of standard input")
+	cmd.Flags().StringVar(&password, "password", "", catalogue.HelpFlagNewPassword.F())
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, catalogue.HelpFlagNewPwStdin.F())
 	return cmd
 }
 
 func (c *cli) accountEnable(verb string, disabled bool) *cobra.Command {
+	short := catalogue.HelpAccountEnable
+	if disabled {
+		short = catalogue.HelpAccountDisable
+	}
 	return &cobra.Command{
 		Use:   verb + " LOGIN",
-		Short: verb + " an account",
-		Args:  cobra.ExactArgs(1),
+		Short: short.F(),
+		Args:  exactArgs("LOGIN"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if err := d.Store.SetDisabled(cmd.Context(), args[0], disabled); err != nil {
 				return err
@@ -131,8 +135,8 @@ func (c *cli) accountEnable(verb string, disabled bool) *cobra.Command {
 func (c *cli) accountDelete() *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete LOGIN",
-		Short: "delete an account (its files stay on disk)",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpAccountDelete.F(),
+		Args:  exactArgs("LOGIN"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if err := d.Store.DeleteAccount(cmd.Context(), args[0]); err != nil {
 				return err
@@ -147,8 +151,8 @@ func (c *cli) accountList() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list [--json]",
-		Short: "list accounts",
-		Args:  cobra.NoArgs,
+		Short: catalogue.HelpAccountList.F(),
+		Args:  noArgs,
 		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			accts, err := d.Store.Accounts(cmd.Context())
 			if err != nil {
@@ -173,7 +177,7 @@ func (c *cli) accountList() *cobra.Command {
 			return t.flush()
 		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, catalogue.HelpFlagJSON.F())
 	return cmd
 }
 
@@ -181,8 +185,8 @@ func (c *cli) accountSet() *cobra.Command {
 	var email, name, expires string
 	cmd := &cobra.Command{
 		Use:   "set LOGIN [--email ADDR] [--name NAME] [--expires YYYY-MM-DD]",
-		Short: "change an account's email address, display name or expiry date (\"\" clears)",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpAccountSet.F(),
+		Args:  exactArgs("LOGIN"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			var ch auth.AccountChanges
 			f := cmd.Flags()
@@ -206,8 +210,8 @@ func (c *cli) accountSet() *cobra.Command {
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&email, "email", "", "email address, where invitation links are sent")
-	f.StringVar(&name, "name", "", "display name")
-	f.StringVar(&expires, "expires", "", "last day the account may log in (YYYY-MM-DD)")
+	f.StringVar(&email, "email", "", catalogue.HelpFlagEmail.F())
+	f.StringVar(&name, "name", "", catalogue.HelpFlagDisplayName.F())
+	f.StringVar(&expires, "expires", "", catalogue.HelpFlagAccountExpiry.F())
 	return cmd
 }

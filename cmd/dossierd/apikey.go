@@ -13,7 +13,7 @@ import (
 )
 
 func (c *cli) apikeyCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "apikey", Short: "manage the keys of the REST API (/api/v1)"}
+	cmd := &cobra.Command{Use: "apikey", Short: catalogue.HelpAPIKey.F()}
 	cmd.AddCommand(c.apikeyAdd(), c.apikeyList(), c.apikeyRevoke())
 	return cmd
 }
@@ -22,13 +22,9 @@ func (c *cli) apikeyAdd() *cobra.Command {
 	var scopes, expires string
 	cmd := &cobra.Command{
 		Use:   "add NAME --scope SCOPES [--expires YYYY-MM-DD]",
-		Short: "make an API key; it is printed once, on the last line",
-		Long: `Make an API key for the REST API. SCOPES is a comma-separated list of
-directory:read, directory:write, files:read, files:write, audit:read.
-The key is printed once, alone on the last line of the output (scripts can
-take it with "tail -n 1"); only its SHA-256 is stored. Calls made with it are
-audited with the login "apikey@NAME".`,
-		Args: cobra.ExactArgs(1),
+		Short: catalogue.HelpAPIKeyAdd.F(),
+		Long:  catalogue.HelpAPIKeyLong.F(),
+		Args:  exactArgs("NAME"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			list, err := auth.ParseScopes(scopes)
 			if err != nil {
@@ -48,8 +44,8 @@ audited with the login "apikey@NAME".`,
 			return err
 		}),
 	}
-	cmd.Flags().StringVar(&scopes, "scope", "", "comma-separated scopes: "+strings.Join(auth.Scopes, ","))
-	cmd.Flags().StringVar(&expires, "expires", "", "last day the key may be used (YYYY-MM-DD)")
+	cmd.Flags().StringVar(&scopes, "scope", "", catalogue.HelpFlagScope.F(strings.Join(auth.Scopes, ",")))
+	cmd.Flags().StringVar(&expires, "expires", "", catalogue.HelpFlagKeyExpiry.F())
 	return cmd
 }
 
@@ -87,8 +83,8 @@ func (c *cli) apikeyList() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list [--json]",
-		Short: "list the API keys, revoked ones included (never their secret)",
-		Args:  cobra.NoArgs,
+		Short: catalogue.HelpAPIKeyList.F(),
+		Args:  noArgs,
 		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			keys, err := d.Store.APIKeys(cmd.Context())
 			if err != nil {
@@ -116,15 +112,15 @@ func (c *cli) apikeyList() *cobra.Command {
 			return t.flush()
 		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, catalogue.HelpFlagJSON.F())
 	return cmd
 }
 
 func (c *cli) apikeyRevoke() *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke NAME",
-		Short: "revoke an API key: the next call made with it is refused",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpAPIKeyRevoke.F(),
+		Args:  exactArgs("NAME"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if err := d.Store.RevokeAPIKey(cmd.Context(), args[0]); err != nil {
 				return err

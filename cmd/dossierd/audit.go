@@ -22,8 +22,8 @@ func (c *cli) auditCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "audit [--login L] [--path SUBSTR] [--action A] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--json]",
-		Short: "who downloaded, uploaded, renamed or deleted what, when, from where",
-		Args:  cobra.NoArgs,
+		Short: catalogue.HelpAudit.F(),
+		Args:  noArgs,
 		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			var err error
 			if since != "" {
@@ -60,11 +60,11 @@ func (c *cli) auditCmd() *cobra.Command {
 		}),
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.Login, "login", "", "only this login")
-	fl.StringVar(&f.Path, "path", "", "only paths containing this text")
-	fl.StringVar(&f.Action, "action", "", "only this action: login, download, upload, delete, rename, mkdir, rmdir, setstat")
-	fl.StringVar(&since, "since", "", "from this day (YYYY-MM-DD, included)")
-	fl.StringVar(&until, "until", "", "to this day (YYYY-MM-DD, included)")
-	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	fl.StringVar(&f.Login, "login", "", catalogue.HelpFlagAuditLogin.F())
+	fl.StringVar(&f.Path, "path", "", catalogue.HelpFlagAuditPath.F())
+	fl.StringVar(&f.Action, "action", "", catalogue.HelpFlagAction.F())
+	fl.StringVar(&since, "since", "", catalogue.HelpFlagSince.F())
+	fl.StringVar(&until, "until", "", catalogue.HelpFlagUntil.F())
+	fl.BoolVar(&asJSON, "json", false, catalogue.HelpFlagJSON.F())
 	return cmd
 }

@@ -47,12 +47,11 @@ func cliConfigFor(t *testing.T, env *scenario.Env) string {
 // returns what it printed.
 func auditCLI(t *testing.T, cfg string, args ...string) string {
 	t.Helper()
-	root := newRoot()
+	root := newRoot(append([]string{"--config", cfg, "audit"}, args...))
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errOut)
-	root.SetArgs(append([]string{"--config", cfg, "audit"}, args...))
-	if err := root.Execute(); err != nil {
+	if err := execute(root); err != nil {
 		t.Fatalf("dossierd audit %q: %v\n%s", args, err, errOut.String())
 	}
 	return out.String()

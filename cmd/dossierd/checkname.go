@@ -19,8 +19,8 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 func (c *cli) checkNameCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "check-name NAME...",
-		Short: "say whether names pass the filename policy, with a safe suggestion; exit 1 if any is refused",
-		Args:  cobra.MinimumNArgs(1),
+		Short: catalogue.HelpCheckName.F(),
+		Args:  minArgs(1, "NAME..."),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := c.config()
 			if err != nil {

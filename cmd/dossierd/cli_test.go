@@ -27,13 +27,12 @@ func cliEnvConfig(t *testing.T, config string) (run func(args ...string) (string
 		t.Fatal(err)
 	}
 	return func(args ...string) (string, error) {
-		root := newRoot()
+		root := newRoot(append([]string{"--config", cfg}, args...))
 		var out bytes.Buffer
 		root.SetOut(&out)
 		root.SetErr(&out)
 		root.SetIn(strings.NewReader("from-stdin-pw\n"))
-		root.SetArgs(append([]string{"--config", cfg}, args...))
-		err := root.Execute()
+		err := execute(root)
 		return out.String(), err
 	}, filepath.Join(dir, "data", "storage")
 }

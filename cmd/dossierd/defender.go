@@ -14,12 +14,12 @@ import (
 )
 
 func (c *cli) defenderCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "defender", Short: "addresses scored or banned for failed logins"}
+	cmd := &cobra.Command{Use: "defender", Short: catalogue.HelpDefender.F()}
 	var asJSON bool
 	list := &cobra.Command{
 		Use:   "list [--json]",
-		Short: "list scored and banned addresses (as the running daemon last wrote them)",
-		Args:  cobra.NoArgs,
+		Short: catalogue.HelpDefenderList.F(),
+		Args:  noArgs,
 		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			p, err := defender.OpenPersist(cmd.Context(), d.Store.DB())
 			if err != nil {
@@ -47,11 +47,11 @@ func (c *cli) defenderCmd() *cobra.Command {
 			return t.flush()
 		}),
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	list.Flags().BoolVar(&asJSON, "json", false, catalogue.HelpFlagJSON.F())
 	unban := &cobra.Command{
 		Use:   "unban IP",
-		Short: "lift the ban of an address (the running daemon applies it within data_provider.poll_interval)",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpDefenderUnban.F(),
+		Args:  exactArgs("IP"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			ip, err := netip.ParseAddr(args[0])
 			if err != nil {

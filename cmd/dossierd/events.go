@@ -11,12 +11,12 @@ import (
 )
 
 func (c *cli) eventsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "the webhooks' outbox: events not delivered yet, or kept as failed"}
+	cmd := &cobra.Command{Use: "events", Short: catalogue.HelpEvents.F()}
 	var asJSON, failedOnly bool
 	list := &cobra.Command{
 		Use:   "list [--failed] [--json]",
-		Short: "list the events not delivered (pending, or failed after events.retry_hours), oldest first",
-		Args:  cobra.NoArgs,
+		Short: catalogue.HelpEventsList.F(),
+		Args:  noArgs,
 		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			entries, err := events.List(cmd.Context(), d.Store.DB(), failedOnly)
 			if err != nil {
@@ -38,13 +38,13 @@ func (c *cli) eventsCmd() *cobra.Command {
 			return t.flush()
 		}),
 	}
-	list.Flags().BoolVar(&failedOnly, "failed", false, "only the events kept as failed")
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	list.Flags().BoolVar(&failedOnly, "failed", false, catalogue.HelpFlagFailed.F())
+	list.Flags().BoolVar(&asJSON, "json", false, catalogue.HelpFlagJSON.F())
 	var all bool
 	retry := &cobra.Command{
 		Use:   "retry ID|--all",
-		Short: "deliver again now, with a new retry time, one event (every webhook) or all those not delivered (the running daemon sends them within a second)",
-		Args:  cobra.MaximumNArgs(1),
+		Short: catalogue.HelpEventsRetry.F(),
+		Args:  maxArgs(1, "ID"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if all == (len(args) == 1) {
 				return catalogue.Error(catalogue.EventsRetryArgs)
@@ -67,7 +67,7 @@ func (c *cli) eventsCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	retry.Flags().BoolVar(&all, "all", false, "every event not delivered")
+	retry.Flags().BoolVar(&all, "all", false, catalogue.HelpFlagAll.F())
 	cmd.AddCommand(list, retry)
 	return cmd
 }

@@ -76,12 +76,11 @@ func (h *hookReceiver) webhookJSON(kinds string) string {
 // returns what it printed.
 func cliCommand(cfg, command string) func(args ...string) (string, error) {
 	return func(args ...string) (string, error) {
-		root := newRoot()
+		root := newRoot(append([]string{"--config", cfg, command}, args...))
 		var out bytes.Buffer
 		root.SetOut(&out)
 		root.SetErr(&out)
-		root.SetArgs(append([]string{"--config", cfg, command}, args...))
-		err := root.Execute()
+		err := execute(root)
 		return out.String(), err
 	}
 }

@@ -20,23 +20,9 @@ func (c *cli) importCmd() *cobra.Command {
 	var dryRun, prune bool
 	cmd := &cobra.Command{
 		Use:   "import FILE.json | import --accounts A.csv --sessions S.csv --enrollments E.csv",
-		Short: "make the directory follow the training-management system's export",
-		Long: `Make the directory follow the training-management system's export: one JSON
-file (SPEC section 7; "-" reads standard input) or CSV files whose first line
-names the same fields, separated by ";" or ",", in UTF-8 or Windows-1252.
-
-Accounts are matched by login, sessions by code, enrollments by session, role
-and ref; only what differs is written, all in one transaction, so running
-the same import again changes nothing. Every problem of the files is listed
-at once, with file, line and field, and then nothing is changed.
-
-An account's password is kept unless the file gives "password" (hashed here)
-or "password_hash"; its SSH keys are kept unless the file has "public_keys".
-
---prune makes the files the whole truth: accounts absent from them are
-disabled (staff included), sessions absent are hidden, enrollments absent are
-removed. Nothing is deleted, and files on disk never are.`,
-		Args: cobra.MaximumNArgs(1),
+		Short: catalogue.HelpImport.F(),
+		Long:  catalogue.HelpImportLong.F(),
+		Args:  maxArgs(1, "FILE.json"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			csvGiven := files != (tmsimport.CSVFiles{})
 			switch {
@@ -83,23 +69,20 @@ removed. Nothing is deleted, and files on disk never are.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&files.Accounts, "accounts", "", "CSV file of accounts")
-	f.StringVar(&files.Sessions, "sessions", "", "CSV file of sessions")
-	f.StringVar(&files.Enrollments, "enrollments", "", "CSV file of enrollments")
-	f.BoolVar(&dryRun, "dry-run", false, "list what would change, and change nothing")
-	f.BoolVar(&prune, "prune", false, "disable accounts, hide sessions and remove enrollments that the files do not list")
+	f.StringVar(&files.Accounts, "accounts", "", catalogue.HelpFlagAccountsCSV.F())
+	f.StringVar(&files.Sessions, "sessions", "", catalogue.HelpFlagSessionsCSV.F())
+	f.StringVar(&files.Enrollments, "enrollments", "", catalogue.HelpFlagEnrollmentsCSV.F())
+	f.BoolVar(&dryRun, "dry-run", false, catalogue.HelpFlagDryRun.F())
+	f.BoolVar(&prune, "prune", false, catalogue.HelpFlagPrune.F())
 	return cmd
 }
 
 func (c *cli) exportCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "export [FILE]",
-		Short: "write the directory as an import JSON file (without passwords)",
-		Long: `Write the directory (accounts, sessions, enrollments) in the JSON shape that
-"dossierd import" reads, to FILE or standard output. Passwords and hashes are
-left out, public keys are included; importing the file back changes nothing.
-FILE is replaced atomically and readable by its owner only (it names people).`,
-		Args: cobra.MaximumNArgs(1),
+		Short: catalogue.HelpExport.F(),
+		Long:  catalogue.HelpExportLong.F(),
+		Args:  maxArgs(1, "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := c.directory()
 			if err != nil {

@@ -25,12 +25,11 @@ const demoDirectory = "../../demo/data/directory.json"
 // importCLI runs `dossierd ARGS...` in-process, as main would.
 func importCLI(t *testing.T, args ...string) (stdout string, err error) {
 	t.Helper()
-	root := newRoot()
+	root := newRoot(args)
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errOut)
-	root.SetArgs(args)
-	err = root.Execute()
+	err = execute(root)
 	if errOut.Len() > 0 {
 		// No progress bar when stderr is not a terminal.
 		t.Errorf("stderr: %q", errOut.String())

@@ -25,13 +25,9 @@ func (c *cli) accountInvite() *cobra.Command {
 	var send bool
 	cmd := &cobra.Command{
 		Use:   "invite LOGIN [--hours 72] [--send]",
-		Short: "make a one-time link for the account to choose its password (older links stop working)",
-		Long: `Make a one-time link with which the person chooses the account's password in
-the web's espace privé, valid --hours hours (1 to 720). The link is the last
-line printed; earlier links of the account stop working. With --send it is
-also mailed to the account's email address through the smtp relay.
-Disabled and expired accounts get no link.`,
-		Args: cobra.ExactArgs(1),
+		Short: catalogue.HelpAccountInvite.F(),
+		Long:  catalogue.HelpAccountInviteLong.F(),
+		Args:  exactArgs("LOGIN"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if hours < inviteMinHours || hours > inviteMaxHours {
 				return catalogue.Errorf(catalogue.InviteHours, hours)
@@ -85,7 +81,7 @@ Disabled and expired accounts get no link.`,
 			return nil
 		}),
 	}
-	cmd.Flags().IntVar(&hours, "hours", 72, "how long the link stays valid, in hours (1 to 720)")
-	cmd.Flags().BoolVar(&send, "send", false, "also mail the link to the account's email address (smtp.*)")
+	cmd.Flags().IntVar(&hours, "hours", 72, catalogue.HelpFlagHours.F())
+	cmd.Flags().BoolVar(&send, "send", false, catalogue.HelpFlagSend.F())
 	return cmd
 }

@@ -195,7 +195,7 @@ func TestEnrollClient(t *testing.T) {
 		{[]string{"enroll", "S2026-014", "trainee", "T0107", "--client", "C0042"}, "", "trainee T0107 inscrit à S2026-014, envoyé par le client C0042"},
 		{[]string{"enroll", "S2026-014", "trainee", "T0107", "--client", "C9999"}, `aucun compte client n'a la référence "C9999"`, ""},
 		{[]string{"enroll", "S2026-014", "client", "C0042", "--client", "C0042"}, `client "C0042" : seule l'inscription d'un stagiaire (trainee) nomme le client qui l'envoie`, ""},
-		{[]string{"unenroll", "S2026-014", "trainee", "T0107", "--client", "C0042"}, "unknown flag: --client", ""},
+		{[]string{"unenroll", "S2026-014", "trainee", "T0107", "--client", "C0042"}, "option inconnue : --client", ""},
 	} {
 		out, err := run(tt.args...)
 		switch {

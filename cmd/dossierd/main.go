@@ -17,7 +17,7 @@ import (
 )
 
 func main() {
-	if err := newRoot().Execute(); err != nil {
+	if err := execute(newRoot(os.Args[1:])); err != nil {
 		fmt.Fprintln(os.Stderr, "dossierd:", err)
 		os.Exit(exitCode(err))
 	}
@@ -90,15 +90,20 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func newRoot() *cobra.Command {
+// newRoot is the command tree for the command line args, its help in the
+// language of the configuration they name (see languageOf).
+func newRoot(args []string) *cobra.Command {
+	catalogue.Set(languageOf(args))
 	c := &cli{}
 	root := &cobra.Command{
 		Use:           "dossierd",
-		Short:         "SFTP, FTP/FTPS and web server for training centres",
+		Short:         catalogue.HelpRoot.F(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&c.configFile, "config", "", "configuration file (default: ./sftpgo.json when present, else embedded defaults)")
+	root.PersistentFlags().StringVar(&c.configFile, "config", "", catalogue.HelpFlagConfig.F())
 	root.AddCommand(c.serveCmd(), c.accountCmd(), c.sessionCmd(), c.enrollCmd(true), c.enrollCmd(false), c.treeCmd(), c.checkNameCmd(), c.defenderCmd(), c.auditCmd(), c.importCmd(), c.exportCmd(), c.versionCmd(), c.backupCmd(), c.apikeyCmd(), c.eventsCmd())
+	localize(root)
+	root.SetArgs(args)
 	return root
 }

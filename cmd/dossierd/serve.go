@@ -26,8 +26,8 @@ func (c *cli) serveCmd() *cobra.Command {
 	var pprofAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "run the SFTP, FTP and web servers (and the REST API)",
-		Args:  cobra.NoArgs,
+		Short: catalogue.HelpServe.F(),
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := c.config()
 			if err != nil {
@@ -61,8 +61,8 @@ func (c *cli) serveCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&loadDemo, "demo", false, "load the demo directory and sample files first, and print the demo logins")
-	cmd.Flags().StringVar(&pprofAddr, "pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for benchmarks; never expose it")
+	cmd.Flags().BoolVar(&loadDemo, "demo", false, catalogue.HelpFlagDemo.F())
+	cmd.Flags().StringVar(&pprofAddr, "pprof", "", catalogue.HelpFlagPprof.F())
 	return cmd
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 func (c *cli) sessionCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "session", Short: "manage training sessions"}
+	cmd := &cobra.Command{Use: "session", Short: catalogue.HelpSession.F()}
 	cmd.AddCommand(c.sessionAdd(), c.sessionDelete(), c.sessionList())
 	return cmd
 }
@@ -22,8 +22,8 @@ func (c *cli) sessionAdd() *cobra.Command {
 	var s auth.Session
 	cmd := &cobra.Command{
 		Use:   "add CODE [--title T] [--starts YYYY-MM-DD] [--ends YYYY-MM-DD] [--folder NAME]",
-		Short: "create a session (and its folders)",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpSessionAdd.F(),
+		Args:  exactArgs("CODE"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			s.Code = args[0]
 			if err := d.Store.AddSession(cmd.Context(), s); err != nil {
@@ -34,18 +34,18 @@ func (c *cli) sessionAdd() *cobra.Command {
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&s.Title, "title", "", "title")
-	f.StringVar(&s.StartsOn, "starts", "", "first day (YYYY-MM-DD)")
-	f.StringVar(&s.EndsOn, "ends", "", "last day (YYYY-MM-DD)")
-	f.StringVar(&s.Folder, "folder", "", "folder name users see (default: the code)")
+	f.StringVar(&s.Title, "title", "", catalogue.HelpFlagTitle.F())
+	f.StringVar(&s.StartsOn, "starts", "", catalogue.HelpFlagStarts.F())
+	f.StringVar(&s.EndsOn, "ends", "", catalogue.HelpFlagEnds.F())
+	f.StringVar(&s.Folder, "folder", "", catalogue.HelpFlagFolder.F())
 	return cmd
 }
 
 func (c *cli) sessionDelete() *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete CODE",
-		Short: "delete a session and its enrollments (its files stay on disk)",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpSessionDelete.F(),
+		Args:  exactArgs("CODE"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			if err := d.Store.DeleteSession(cmd.Context(), args[0]); err != nil {
 				return err
@@ -60,8 +60,8 @@ func (c *cli) sessionList() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list [--json]",
-		Short: "list sessions",
-		Args:  cobra.NoArgs,
+		Short: catalogue.HelpSessionList.F(),
+		Args:  noArgs,
 		RunE: c.withDirectory(func(cmd *cobra.Command, _ []string, d *daemon.Directory) error {
 			sessions, err := d.Store.Sessions(cmd.Context())
 			if err != nil {
@@ -82,20 +82,20 @@ func (c *cli) sessionList() *cobra.Command {
 			return t.flush()
 		}),
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, catalogue.HelpFlagJSON.F())
 	return cmd
 }
 
 func (c *cli) enrollCmd(enroll bool) *cobra.Command {
-	use, short := "enroll SESSION ROLE REF [--client REF]", "enroll a client, trainee or trainer in a session (creates its folder); --client: the client that sent the trainee"
+	use, short := "enroll SESSION ROLE REF [--client REF]", catalogue.HelpEnroll.F()
 	if !enroll {
-		use, short = "unenroll SESSION ROLE REF", "remove an enrollment (files stay on disk)"
+		use, short = "unenroll SESSION ROLE REF", catalogue.HelpUnenroll.F()
 	}
 	var client string
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
-		Args:  cobra.ExactArgs(3),
+		Args:  exactArgs("SESSION", "ROLE", "REF"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			e := auth.Enrollment{Session: args[0], Role: args[1], Ref: args[2], Client: client}
 			if !enroll {
@@ -117,7 +117,7 @@ func (c *cli) enrollCmd(enroll bool) *cobra.Command {
 		}),
 	}
 	if enroll {
-		cmd.Flags().StringVar(&client, "client", "", "for a trainee: ref of the client that sent them (the client sees them among its participants); enrolling again without it clears it")
+		cmd.Flags().StringVar(&client, "client", "", catalogue.HelpFlagClient.F())
 	}
 	return cmd
 }

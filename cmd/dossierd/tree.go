@@ -12,8 +12,8 @@ import (
 func (c *cli) treeCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "tree LOGIN",
-		Short: "show what LOGIN sees: one line per folder, r or rw, and where it is on disk",
-		Args:  cobra.ExactArgs(1),
+		Short: catalogue.HelpTree.F(),
+		Args:  exactArgs("LOGIN"),
 		RunE: c.withDirectory(func(cmd *cobra.Command, args []string, d *daemon.Directory) error {
 			a, err := d.Store.Account(cmd.Context(), args[0])
 			if err != nil {

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dossierd/dossierd/catalogue"
 )
 
 // buildInfo describes the binary from what the Go toolchain embedded in
@@ -39,8 +41,8 @@ func buildInfo() (version, commit, goVersion string) {
 func (c *cli) versionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "print the version, the commit and the Go version of this binary",
-		Args:  cobra.NoArgs,
+		Short: catalogue.HelpVersion.F(),
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			version, commit, goVersion := buildInfo()
 			out := cmd.OutOrStdout()
