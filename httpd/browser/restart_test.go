@@ -46,8 +46,13 @@ func TestUploadAcrossRestart(t *testing.T) {
 	if _, err := os.Stat(target); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the unfinished upload is visible after the restart: %v", err)
 	}
-	if tmp := tempFiles(t, env.Disk("")); len(tmp) != 1 {
+	tmp := tempFiles(t, env.Disk(""))
+	if len(tmp) != 1 {
 		t.Fatalf("files kept for the restart: %v, want the one parked", tmp)
+	}
+	var parkedBytes int64
+	if fi, err := os.Stat(tmp[0]); err == nil {
+		parkedBytes = fi.Size()
 	}
 	px.retarget(t, env.WebURL())
 	px.releaseHold() // the held chunk fails: the page retries by itself
@@ -62,6 +67,7 @@ func TestUploadAcrossRestart(t *testing.T) {
 	if tmp := tempFiles(t, env.Disk("")); len(tmp) != 0 {
 		t.Errorf("temporary files left: %v", tmp)
 	}
+	t.Logf("64 MiB across a restart: %d bytes through the proxy, %d kept by the shutdown", px.forwarded.Load(), parkedBytes)
 	states := eval[[]string](p, `window.dossierdStates["Support formation.pdf"] || []`)
 	if !strings.Contains(strings.Join(states, "|"), "nouvel essai") {
 		t.Errorf("the page did not say it tries again (states %v)", states)
