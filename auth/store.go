@@ -306,6 +306,7 @@ CREATE TABLE web_uploads (
 	path       TEXT NOT NULL,    -- the virtual path written
 	temp       TEXT NOT NULL,    -- the parked file, relative to the storage root
 	size       INTEGER NOT NULL, -- the bytes it holds: where the page continues
+	target     TEXT NOT NULL,    -- the state of the file at path when parked ("" none): a changed one is not continued over
 	parked_at  TEXT NOT NULL
 );
 `,

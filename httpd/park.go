@@ -52,9 +52,7 @@ func (s *Server) park(u *webUpload, now string) {
 		s.log.Warn("unfinished web upload not kept for the restart", "login", u.login, "path", u.up.Path(), "err", err)
 		return
 	}
-	if _, err := s.store.DB().Exec(
-		`INSERT OR REPLACE INTO web_uploads (file_key, token_hash, path, temp, size, parked_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.key, u.session, p.Path, p.Temp, p.Size, now); err != nil {
+	if err := s.keepParked(u.key, u.session, p, now); err != nil {
 		s.log.Error("unfinished web upload not kept for the restart", "login", u.login, "path", p.Path, "err", err)
 		s.svc.DropParked(p)
 		return
@@ -62,35 +60,65 @@ func (s *Server) park(u *webUpload, now string) {
 	s.log.Info("unfinished web upload kept for the restart", "login", u.login, "path", p.Path, "bytes", p.Size)
 }
 
-// unpark takes up the parked upload of this file, if there is one: nil
-// when there is none, or when it cannot continue (its file is removed, and
-// the page starts the file again as a new upload).
-func (s *Server) unpark(ctx context.Context, ws *webSession, c *service.Conn, key string, size int64) *webUpload {
+// unpark takes up the parked upload of this file, if there is one. It
+// returns nil, nil when there is none, or when the upload cannot continue
+// (its file is removed, and the page starts the file again as a new
+// upload); an error when it cannot continue for now (the login's open
+// files at their limit, the disk): the upload stays parked, for the page
+// to ask again.
+func (s *Server) unpark(ctx context.Context, ws *webSession, c *service.Conn, key string, size int64) (*webUpload, error) {
 	var p vfs.Parked
-	err := s.store.DB().QueryRowContext(ctx, `DELETE FROM web_uploads WHERE file_key = ? RETURNING path, temp, size`, key).
-		Scan(&p.Path, &p.Temp, &p.Size)
+	var parkedAt string
+	err := s.store.DB().QueryRowContext(ctx, `DELETE FROM web_uploads WHERE file_key = ? RETURNING path, temp, size, target, parked_at`, key).
+		Scan(&p.Path, &p.Temp, &p.Size, &p.Target, &parkedAt)
 	if err != nil {
 		if !errors.Is(err, sql.ErrNoRows) {
 			s.log.Error("reading the parked web uploads failed", "err", err)
 		}
-		return nil
+		return nil, nil
 	}
 	up, err := c.Unpark(p)
 	if err != nil {
+		if unparkLater(err) {
+			s.keepParked(key, ws.hash, p, parkedAt)
+			return nil, err
+		}
 		s.svc.DropParked(p)
-		return nil
+		return nil, nil
 	}
 	u := &webUpload{id: auth.NewToken(), key: key, session: ws.hash, login: c.Account().Login, conn: c, up: up, size: size}
 	u.offset.Store(p.Size)
 	u.touch()
 	s.uploads.add(u)
-	return u
+	return u, nil
+}
+
+// unparkLater tells a refusal that may pass (a limit of open files, a
+// disk error) from one that stays (the file or its folder changed, the
+// rights or the name policy now refuse): only the first keeps the upload
+// parked.
+func unparkLater(err error) bool {
+	for _, final := range []error{vfs.ErrParkedStale, vfs.ErrNotFound, vfs.ErrPermission, vfs.ErrReadOnly, vfs.ErrName, vfs.ErrIsDir, vfs.ErrNotDir, vfs.ErrTooLarge, vfs.ErrInvalidPath} {
+		if errors.Is(err, final) {
+			return false
+		}
+	}
+	return true
+}
+
+// keepParked writes a parked upload's row (at a shutdown, or back after an
+// unpark that may succeed later).
+func (s *Server) keepParked(key, session string, p vfs.Parked, parkedAt string) error {
+	_, err := s.store.DB().Exec(
+		`INSERT OR REPLACE INTO web_uploads (file_key, token_hash, path, temp, size, target, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		key, session, p.Path, p.Temp, p.Size, p.Target, parkedAt)
+	return err
 }
 
 // sweepParked removes the parked uploads nobody continued in time, and
 // those of web sessions that ended (logout, expiry, a new password).
 func (s *Server) sweepParked(ctx context.Context, now time.Time) {
-	rows, err := s.store.DB().QueryContext(ctx, `SELECT file_key, path, temp, size FROM web_uploads
+	rows, err := s.store.DB().QueryContext(ctx, `SELECT file_key, path, temp FROM web_uploads
 		WHERE parked_at < ? OR token_hash NOT IN (SELECT token_hash FROM web_sessions)`, stamp(now.Add(-vfs.ParkedKeep)))
 	if err != nil {
 		s.log.Error("reading the parked web uploads failed", "err", err)
@@ -103,7 +131,7 @@ func (s *Server) sweepParked(ctx context.Context, now time.Time) {
 	var gone []stale
 	for rows.Next() {
 		var g stale
-		if rows.Scan(&g.key, &g.p.Path, &g.p.Temp, &g.p.Size) == nil {
+		if rows.Scan(&g.key, &g.p.Path, &g.p.Temp) == nil {
 			gone = append(gone, g)
 		}
 	}

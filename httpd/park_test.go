@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dossierd/dossierd/audit"
+	"github.com/dossierd/dossierd/config"
 	"github.com/dossierd/dossierd/scenario"
 )
 
@@ -68,5 +69,48 @@ func TestUploadSurvivesRestart(t *testing.T) {
 	// And a page asking for it then starts again from zero.
 	if code, r := other.startUpload("/Mes documents", "autre.pdf", 100, false); code != 401 && r.Offset != 0 {
 		t.Errorf("after logout: %d %+v", code, r)
+	}
+}
+
+// TestParkedWaitsForAHandle: after the restart, a parked upload the login
+// cannot take up yet (its open files at max_open_handles) stays parked:
+// the page is told to ask again (503, which it retries), and continues
+// once a file is closed.
+func TestParkedWaitsForAHandle(t *testing.T) {
+	env := scenario.Start(t, func(c *config.Config) { c.SFTPD.MaxOpenHandles = 1 })
+	b := newBrowser(t, env)
+	b.login("acme")
+	data := scenario.RandomData(t, 2<<20)
+	_, rep := b.startUpload("/Mes documents", "film.pdf", int64(len(data)), false)
+	if code, _ := b.chunk(rep.ID, 0, data[:1<<20]); code != 200 {
+		t.Fatalf("chunk: %d", code)
+	}
+	env = env.Restart(t)
+	b.env = env
+
+	// Another file holds the one handle the login may open.
+	_, other := b.startUpload("/Mes documents", "autre.pdf", 10, false)
+	if other.ID == "" {
+		t.Fatalf("other upload: %+v", other)
+	}
+	code, r := b.startUpload("/Mes documents", "film.pdf", int64(len(data)), false)
+	if code != 503 || r.Error == "" {
+		t.Fatalf("parked upload while the handle is taken: %d %+v, want 503 with a sentence", code, r)
+	}
+	if temps := env.UploadTemps(t, "clients/C0042"); len(temps) != 2 {
+		t.Fatalf("files on disk: %v, want the parked one and the other upload's", temps)
+	}
+	if code, r := b.chunk(other.ID, 0, data[:10]); code != 200 || !r.Done {
+		t.Fatalf("finishing the other: %d %+v", code, r)
+	}
+	code, r = b.startUpload("/Mes documents", "film.pdf", int64(len(data)), false)
+	if code != 200 || r.Offset != 1<<20 {
+		t.Fatalf("once the handle is free: %d %+v, want to continue at %d", code, r, 1<<20)
+	}
+	if code, r := b.chunk(r.ID, 1<<20, data[1<<20:]); code != 200 || !r.Done {
+		t.Fatalf("last chunk: %d %+v", code, r)
+	}
+	if got, err := os.ReadFile(env.Disk("clients/C0042/film.pdf")); err != nil || sha256.Sum256(got) != sha256.Sum256(data) {
+		t.Fatalf("committed file differs (%v)", err)
 	}
 }

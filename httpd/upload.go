@@ -211,16 +211,23 @@ func (s *Server) uploadStart(w http.ResponseWriter, r *http.Request, ws *webSess
 			writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: off})
 			return
 		}
-	} else if u = s.unpark(r.Context(), ws, c, key, req.Size); u != nil {
-		// Parked by a restart of the daemon (park.go): taken up where it
-		// stood, as the user already chose to send it.
-		writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: u.offset.Load()})
-		return
 	}
 	if max := c.FS.MaxFileSize(); max > 0 && req.Size > max {
 		// Said before the first byte: the browser knows the size.
 		s.refusal(w, &vfs.PathError{Op: "upload", Path: p, Err: vfs.ErrTooLarge, Limit: max})
 		return
+	}
+	if u == nil {
+		// Parked by a restart of the daemon (park.go): taken up where it
+		// stood, as the user already chose to send it.
+		switch u, err := s.unpark(r.Context(), ws, c, key, req.Size); {
+		case err != nil: // for now: the page asks again in a moment
+			writeJSON(w, http.StatusServiceUnavailable, uploadReply{Error: err.Error()})
+			return
+		case u != nil:
+			writeJSON(w, http.StatusOK, uploadReply{ID: u.id, Offset: u.offset.Load()})
+			return
+		}
 	}
 	if fi, err := c.Probe(p); err == nil && !fi.IsDir() && !req.Replace {
 		writeJSON(w, http.StatusConflict, uploadReply{Exists: true})

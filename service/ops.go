@@ -353,7 +353,8 @@ func (u *Upload) Park() (vfs.Parked, error) {
 }
 
 // Unpark continues an upload a shutdown parked, with the checks of a new
-// upload as of now (vfs.FS.Unpark).
+// upload as of now (vfs.FS.Unpark). A refusal is logged, not audited: the
+// front-end then starts the file again as a new upload, which is.
 func (c *Conn) Unpark(p vfs.Parked) (*Upload, error) {
 	if err := c.hold("upload", p.Path); err != nil {
 		return nil, err
@@ -361,8 +362,8 @@ func (c *Conn) Unpark(p vfs.Parked) (*Upload, error) {
 	u, err := c.FS.Unpark(p)
 	if err != nil {
 		c.release()
-		c.Audit(audit.Upload, p.Path, "", 0, 0, err)
-		return nil, c.check("upload", p.Path, err)
+		c.Log().Info("parked upload not taken up", "path", p.Path, "err", err.Error())
+		return nil, err
 	}
 	c.transfers.open.Add(1)
 	return &Upload{Upload: u, c: c, start: time.Now()}, nil

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,6 +31,26 @@ type Parked struct {
 	Path string `json:"path"` // the virtual path the upload writes, as the login saw it
 	Temp string `json:"temp"` // its file, relative to the storage root
 	Size int64  `json:"size"` // the bytes it holds: where the upload continues
+	// Target is the state of the file at Path when the upload was parked
+	// ("" for none): a live upload is cancelled by a delete of its target
+	// (the deleted file must not come back at the commit), and a parked
+	// one, which nothing tracks, is not continued over a target that
+	// changed meanwhile.
+	Target string `json:"target"`
+}
+
+// ErrParkedStale refuses to continue a parked upload that no longer fits:
+// its file is gone, moved or of another size, or its target changed while
+// it was parked. The front-end then starts the file again.
+var ErrParkedStale = errors.New("the upload set aside no longer fits its file")
+
+// targetState is what Parked.Target records of the file at rel.
+func targetState(r *os.Root, rel string) string {
+	fi, err := r.Stat(rel)
+	if err != nil {
+		return ""
+	}
+	return strconv.FormatInt(fi.Size(), 10) + "@" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
 }
 
 // Park ends an unfinished upload without publishing it and keeps what
@@ -87,7 +108,7 @@ func (u *Upload) park() (Parked, error) {
 		u.root.Remove(name)
 		return Parked{}, osErr("upload", u.loc.Path, err)
 	}
-	return Parked{Path: u.loc.Path, Temp: path.Join(u.loc.Mount.Dir, name), Size: fi.Size()}, nil
+	return Parked{Path: u.loc.Path, Temp: path.Join(u.loc.Mount.Dir, name), Size: fi.Size(), Target: targetState(u.root, u.loc.Rel)}, nil
 }
 
 func randomHex() string {
@@ -99,8 +120,10 @@ func randomHex() string {
 // Unpark continues a parked upload, with the checks of a new one as of
 // now (the folder must still be writable for this login, a new name must
 // pass the policy, the size limit holds). The parked file must lie beside
-// the upload's target and hold the bytes Park counted; otherwise it is
-// removed and the upload refused, and the client starts again.
+// the upload's target and hold the bytes Park counted, and the target
+// must be as Park left it; otherwise the upload is refused
+// (ErrParkedStale), its file removed when it is there, and the client
+// starts again.
 func (f *FS) Unpark(p Parked) (*Upload, error) {
 	const op = "upload"
 	loc, r, err := f.writable(op, p.Path)
@@ -109,7 +132,7 @@ func (f *FS) Unpark(p Parked) (*Upload, error) {
 	}
 	dir := path.Join(loc.Mount.Dir, path.Dir(loc.Rel))
 	if path.Dir(p.Temp) != dir || !strings.HasPrefix(path.Base(p.Temp), parkedPrefix) {
-		return nil, pathErr(op, loc.Path, ErrNotFound)
+		return nil, pathErr(op, loc.Path, ErrParkedStale)
 	}
 	parked := path.Join(path.Dir(loc.Rel), path.Base(p.Temp))
 	existing, err := r.Stat(loc.Rel)
@@ -123,6 +146,10 @@ func (f *FS) Unpark(p Parked) (*Upload, error) {
 	case err != nil:
 		return nil, osErr(op, loc.Path, err)
 	}
+	if targetState(r, loc.Rel) != p.Target {
+		r.Remove(parked)
+		return nil, pathErr(op, loc.Path, ErrParkedStale)
+	}
 	opts := f.options()
 	u := &Upload{fs: f, root: r, loc: loc, mode: opts.UploadMode, limit: opts.MaxFileSize}
 	if u.mode == UploadDirect {
@@ -130,8 +157,15 @@ func (f *FS) Unpark(p Parked) (*Upload, error) {
 	}
 	u.tmp = path.Join(path.Dir(loc.Rel), tempPrefix+randomHex())
 	if err := r.Rename(parked, u.tmp); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, pathErr(op, loc.Path, ErrParkedStale)
+		}
 		return nil, osErr(op, loc.Path, err)
 	}
+	// A live upload's file now: the start-up sweep, which may still be
+	// walking, removes the temporary files older than the start.
+	now := time.Now()
+	r.Chtimes(u.tmp, now, now)
 	file, err := r.OpenFile(u.tmp, os.O_RDWR, 0)
 	if err != nil {
 		r.Remove(u.tmp)
@@ -141,7 +175,7 @@ func (f *FS) Unpark(p Parked) (*Upload, error) {
 	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != p.Size {
 		file.Close()
 		r.Remove(u.tmp)
-		return nil, &PathError{Op: "resume the upload of", Path: loc.Path, Err: ErrBadOffset, Limit: sizeOf(fi), Offset: p.Size}
+		return nil, &PathError{Op: "resume the upload of", Path: loc.Path, Err: ErrParkedStale, Limit: sizeOf(fi), Offset: p.Size}
 	}
 	if err := u.startAtSize(); err != nil {
 		file.Close()

@@ -101,9 +101,10 @@ func TestUnparkRefusals(t *testing.T) {
 		change func(*Parked)
 		want   error
 	}{
-		{"other folder", func(p *Parked) { p.Temp = "sessions/S2026-014/clients/C0042/" + filepath.Base(p.Temp) }, ErrNotFound},
-		{"not a parked name", func(p *Parked) { p.Temp = filepath.Dir(p.Temp) + "/b.pdf" }, ErrNotFound},
-		{"size changed", func(p *Parked) { p.Size = 3 }, ErrBadOffset},
+		{"other folder", func(p *Parked) { p.Temp = "sessions/S2026-014/clients/C0042/" + filepath.Base(p.Temp) }, ErrParkedStale},
+		{"not a parked name", func(p *Parked) { p.Temp = filepath.Dir(p.Temp) + "/b.pdf" }, ErrParkedStale},
+		{"size changed", func(p *Parked) { p.Size = 3 }, ErrParkedStale},
+		{"target changed meanwhile", func(p *Parked) { write(t, fs, "/Mes documents/b.pdf", []byte("someone else's")) }, ErrParkedStale},
 		{"read-only folder", func(p *Parked) { p.Path = "/FTPDOSSIERPERSO/b.pdf" }, ErrPermission},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,5 +186,69 @@ func TestStaleParkedRemoved(t *testing.T) {
 	}
 	if n, err := fs.storage.RemoveStaleUploads(context.Background(), time.Now()); err != nil || n != 1 {
 		t.Errorf("the sweep removed %d files (%v), want the stale parked one", n, err)
+	}
+}
+
+// TestUnparkedSparedBySweep: the start-up sweep, still walking while the
+// daemon serves, spares the file of an upload taken up after the restart
+// (it was parked before the start).
+func TestUnparkedSparedBySweep(t *testing.T) {
+	fs, dir := newTestFS(t, UploadAtomic)
+	u, err := fs.Create("/Mes documents/big.bin", Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Write([]byte("first half, "))
+	p, err := u.Park()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(filepath.Join(dir, p.Temp), old, old) // parked a while before the restart
+	started := time.Now()
+	again := fs.storage.NewFS(fs.Tree(), *fs.options())
+	t.Cleanup(func() { again.Close() })
+	v, err := again.Unpark(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := fs.storage.RemoveStaleUploads(context.Background(), started.Add(time.Second)); err != nil || n != 0 {
+		t.Errorf("the start-up sweep removed %d files of a live upload (%v)", n, err)
+	}
+	v.Write([]byte("second half"))
+	if err := v.Close(); err != nil {
+		t.Fatalf("commit after unpark: %v", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "clients", "C0042", "big.bin")); string(got) != "first half, second half" {
+		t.Errorf("committed %q", got)
+	}
+}
+
+// TestDeletedWhileParked: a file deleted while its upload was parked does
+// not come back (a live upload would have been cancelled by the delete):
+// the upload is not taken up, and its file is removed.
+func TestDeletedWhileParked(t *testing.T) {
+	fs, dir := newTestFS(t, UploadAtomic)
+	folder := filepath.Join(dir, "clients", "C0042")
+	write(t, fs, "/Mes documents/a.pdf", []byte("previous"))
+	u, err := fs.Create("/Mes documents/a.pdf", Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Write([]byte("first half, "))
+	p, err := u.Park()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := fs.storage.NewFS(fs.Tree(), *fs.options())
+	t.Cleanup(func() { again.Close() })
+	if err := again.Remove("/Mes documents/a.pdf"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Unpark(p); !errors.Is(err, ErrParkedStale) {
+		t.Fatalf("Unpark over a deleted target: %v", err)
+	}
+	if es := entries(t, folder); len(es) != 0 {
+		t.Errorf("left on disk: %v", es)
 	}
 }

@@ -175,6 +175,9 @@ func (s *Storage) RemoveStaleUploads(ctx context.Context, since time.Time) (int,
 		if strings.HasPrefix(d.Name(), parkedPrefix) {
 			before = since.Add(-ParkedKeep)
 		}
+		if s.uploads.ofTemp(p) != nil {
+			return nil // a live upload's (one taken up after a restart)
+		}
 		if fi, err := d.Info(); err == nil && fi.ModTime().Before(before) {
 			if s.root.Remove(p) == nil {
 				n++

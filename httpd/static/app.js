@@ -151,9 +151,13 @@
     job.ui.state.textContent = words.retry;
     return new Promise(function (ok) { setTimeout(ok, Math.min(1000 * Math.pow(2, tries), 15000)); })
       .then(function () {
-        return api("POST", "/upload", { folder: folder, name: job.name, size: job.file.size, modified: job.file.lastModified || 0, replace: true })
+        // replace as the user chose: the server finds the upload to
+        // continue before it looks for a file of that name, and asks
+        // (409) only when there is none to continue.
+        return api("POST", "/upload", { folder: folder, name: job.name, size: job.file.size, modified: job.file.lastModified || 0, replace: !!job.replace })
           .then(function (j) {
             if (away(j.status)) return retry(job, tries + 1);
+            if (j.status === 409 && j.exists) return start(job);
             if (j.status !== 200) { refused(job, j); return; }
             return send(job, j.id, j.offset, tries + 1);
           }, function () { return retry(job, tries + 1); });
