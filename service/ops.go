@@ -335,14 +335,10 @@ func (u *Upload) Drop() error {
 // upload that cannot be parked is discarded and audited as interrupted.
 func (u *Upload) Park() (vfs.Parked, error) {
 	var p vfs.Parked
-	ended := &vfs.PathError{Op: "upload", Path: u.Path(), Err: vfs.ErrFailed} // nothing was published
-	var err error = ended                                                     // closed already
+	var err error = &vfs.PathError{Op: "upload", Path: u.Path(), Err: vfs.ErrFailed} // ended already
 	u.once.Do(func() {
 		p, err = u.Upload.Park()
-		u.err = ended
-		if err != nil {
-			u.err = err
-		}
+		u.err = u.Upload.Close() // what a Close after Park says: nothing was published
 		u.c.transfers.open.Add(-1)
 		u.c.release()
 		if err != nil {

@@ -439,15 +439,8 @@ type ListedAccount struct {
 }
 
 // ListedSession is a session as `dossierd session list --json` and the
-// API show it: the import's fields, hidden always written.
-type ListedSession struct {
-	Code     string `json:"code"`
-	Title    string `json:"title"`
-	StartsOn string `json:"starts_on"`
-	EndsOn   string `json:"ends_on"`
-	Folder   string `json:"folder"`
-	Hidden   bool   `json:"hidden"`
-}
+// API show it: the import's shape as it is read, hidden always written.
+type ListedSession jsonSession
 
 // List is a's ListedAccount.
 func List(a auth.Account) ListedAccount {

@@ -541,6 +541,23 @@ const (
 	New                        // the file must not exist (O_EXCL): an existing one is refused, never replaced
 )
 
+// uploadTarget checks the file an upload will write: not a folder, and a
+// new name must pass the policy. Overwriting a file that is there already
+// creates no new name: odd names put on disk by the TMS stay usable.
+func (f *FS) uploadTarget(op string, loc Location, r *os.Root) (exists bool, err error) {
+	existing, err := r.Stat(loc.Rel)
+	switch {
+	case err == nil && existing.IsDir():
+		return true, pathErr(op, loc.Path, ErrIsDir)
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, f.checkName(op, loc)
+	default:
+		return false, osErr(op, loc.Path, err)
+	}
+}
+
 // Create starts an upload to vpath. Nothing is visible at vpath until
 // the upload's Close commits it.
 func (f *FS) Create(vpath string, mode CreateMode) (*Upload, error) {
@@ -549,24 +566,14 @@ func (f *FS) Create(vpath string, mode CreateMode) (*Upload, error) {
 	if err != nil {
 		return nil, err
 	}
-	existing, err := r.Stat(loc.Rel)
-	switch {
-	case err == nil && existing.IsDir():
-		return nil, pathErr(op, loc.Path, ErrIsDir)
-	case err == nil && mode == New:
-		return nil, pathErr(op, loc.Path, ErrExists)
-	case err == nil:
-		// Overwriting a file that is there already creates no new name:
-		// odd names put on disk by the TMS stay usable.
-	case errors.Is(err, fs.ErrNotExist):
-		existing = nil
-		if err := f.checkName(op, loc); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, osErr(op, loc.Path, err)
+	exists, err := f.uploadTarget(op, loc, r)
+	if err != nil {
+		return nil, err
 	}
-	u, err := newUpload(f, r, loc, mode == Continue && existing != nil, mode == New)
+	if exists && mode == New {
+		return nil, pathErr(op, loc.Path, ErrExists)
+	}
+	u, err := newUpload(f, r, loc, mode == Continue && exists, mode == New)
 	if err != nil {
 		return nil, osErr(op, loc.Path, err)
 	}

@@ -1,8 +1,6 @@
 package vfs
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -111,12 +109,6 @@ func (u *Upload) park() (Parked, error) {
 	return Parked{Path: u.loc.Path, Temp: path.Join(u.loc.Mount.Dir, name), Size: fi.Size(), Target: targetState(u.root, u.loc.Rel)}, nil
 }
 
-func randomHex() string {
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	return hex.EncodeToString(rnd[:])
-}
-
 // Unpark continues a parked upload, with the checks of a new one as of
 // now (the folder must still be writable for this login, a new name must
 // pass the policy, the size limit holds). The parked file must lie beside
@@ -135,16 +127,8 @@ func (f *FS) Unpark(p Parked) (*Upload, error) {
 		return nil, pathErr(op, loc.Path, ErrParkedStale)
 	}
 	parked := path.Join(path.Dir(loc.Rel), path.Base(p.Temp))
-	existing, err := r.Stat(loc.Rel)
-	switch {
-	case err == nil && existing.IsDir():
-		return nil, pathErr(op, loc.Path, ErrIsDir)
-	case errors.Is(err, fs.ErrNotExist):
-		if err := f.checkName(op, loc); err != nil {
-			return nil, err
-		}
-	case err != nil:
-		return nil, osErr(op, loc.Path, err)
+	if _, err := f.uploadTarget(op, loc, r); err != nil {
+		return nil, err
 	}
 	if targetState(r, loc.Rel) != p.Target {
 		r.Remove(parked)

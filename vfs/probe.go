@@ -1,10 +1,6 @@
 package vfs
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-	"os"
-)
+import "os"
 
 // Probe tells whether files can be created in the storage root, for
 // health checks: it creates and removes an empty file. The name carries
@@ -12,9 +8,7 @@ import (
 // no client can reach it, and one left by a crash is removed at the next
 // start like a cut upload.
 func (s *Storage) Probe() error {
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	name := tempPrefix + "probe-" + hex.EncodeToString(rnd[:])
+	name := tempPrefix + "probe-" + randomHex()
 	f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, s.fileMode)
 	if err != nil {
 		return err

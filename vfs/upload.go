@@ -70,6 +70,14 @@ func (u *Upload) applyTimes() {
 	}
 }
 
+// randomHex is the random part of the names of temporary files: 64 bits,
+// so that two uploads never pick one name (O_EXCL refuses it anyway).
+func randomHex() string {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	return hex.EncodeToString(rnd[:])
+}
+
 func newUpload(f *FS, r *os.Root, loc Location, keep, exclusive bool) (*Upload, error) {
 	opts := f.options()
 	u := &Upload{fs: f, root: r, loc: loc, exclusive: exclusive, mode: opts.UploadMode, limit: opts.MaxFileSize}
@@ -93,9 +101,7 @@ func newUpload(f *FS, r *os.Root, loc Location, keep, exclusive bool) (*Upload, 
 		f.trackUpload(u, true)
 		return u, nil
 	}
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	u.tmp = path.Join(path.Dir(loc.Rel), tempPrefix+hex.EncodeToString(rnd[:]))
+	u.tmp = path.Join(path.Dir(loc.Rel), tempPrefix+randomHex())
 	// O_EXCL: a fresh file for every upload, never one that another upload
 	// or a planted link already holds.
 	file, err := r.OpenFile(u.tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, f.storage.fileMode)
